@@ -1,0 +1,44 @@
+"""nbgrader configuration for the course (read by `python -m course` and by
+nbgrader commands run inside course/).
+
+All paths are relative to this file: the course directory is course/, the
+sources are ../solutions and the student release is ../assignments.
+"""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+if ROOT not in sys.path:           # so that `course.feedback` can be imported below
+    sys.path.insert(0, ROOT)
+
+c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
+
+c.CourseDirectory.course_id = "energy-based-models"
+c.CourseDirectory.root = HERE
+c.CourseDirectory.source_directory = os.path.relpath(os.path.join(ROOT, "solutions"), HERE)
+c.CourseDirectory.release_directory = os.path.relpath(os.path.join(ROOT, "assignments"), HERE)
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+
+# Students' notebooks carry only the assignment notebook; nothing else is copied.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# Graded cells may train a small model: allow a minute per cell, interrupt
+# (not abort) a cell that runs longer so the rest of the notebook still runs.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+c.Validator.ignore_checksums = False
+
+# Warnings written to stderr must not zero a cell (nbgrader scores any stderr as failing).
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"(?i)warning|tqdm|it/s\]"
+
+# Feedback shows grades and the student's own outputs, never hidden-test code.
+from course.feedback import HideHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    HideHiddenTests,
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

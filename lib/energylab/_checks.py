@@ -1,0 +1,77 @@
+"""Argument checks shared by the library: every message names the argument,
+what was expected and what came."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+
+def describe(value) -> str:
+    """A short description of a value for error messages."""
+    if isinstance(value, torch.Tensor):
+        return f"tensor of shape {tuple(value.shape)}, dtype {value.dtype}, device {value.device}"
+    return f"{type(value).__name__} {value!r}"[:200]
+
+
+def check_tensor(
+    name: str,
+    value,
+    *,
+    ndim: int | Sequence[int] | None = None,
+    last_dim: int | None = None,
+    floating: bool = True,
+) -> torch.Tensor:
+    """Check that ``value`` is a tensor with the given number of dimensions,
+    last dimension and a floating dtype; return it unchanged."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name}: expected a torch.Tensor, got {describe(value)}")
+    if floating and not value.is_floating_point():
+        raise TypeError(f"{name}: expected a floating-point tensor, got {describe(value)}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if value.dim() not in allowed:
+            wanted = " or ".join(str(d) for d in allowed)
+            raise ValueError(f"{name}: expected {wanted} dimensions, got {describe(value)}")
+    if last_dim is not None and (value.dim() == 0 or value.shape[-1] != last_dim):
+        raise ValueError(f"{name}: expected last dimension {last_dim}, got {describe(value)}")
+    return value
+
+
+def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
+    """Check that ``value`` is an int (not a bool) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name}: expected an int >= {minimum}, got {describe(value)}")
+    return value
+
+
+def check_positive_float(name: str, value, *, allow_zero: bool = False) -> float:
+    """Check that ``value`` is a real number > 0 (or >= 0 with ``allow_zero``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name}: expected a number, got {describe(value)}")
+    if value < 0 or (value == 0 and not allow_zero) or value != value:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name}: expected a number {bound}, got {value!r}")
+    return float(value)
+
+
+def check_generator(name: str, generator, like: torch.Tensor | None = None):
+    """Check that ``generator`` is None or a ``torch.Generator`` on the device of ``like``."""
+    if generator is None:
+        return None
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"{name}: expected a torch.Generator or None, got {describe(generator)}")
+    if like is not None and generator.device.type != like.device.type:
+        raise ValueError(
+            f"{name}: generator is on {generator.device} but the tensors are on {like.device}; "
+            f"create it with torch.Generator(device={str(like.device)!r})"
+        )
+    return generator
+
+
+def check_same_device(**tensors: torch.Tensor) -> None:
+    """Check that all the named tensors share one device."""
+    devices = {name: t.device for name, t in tensors.items()}
+    if len(set(devices.values())) > 1:
+        listed = ", ".join(f"{name} on {dev}" for name, dev in devices.items())
+        raise ValueError(f"expected all tensors on one device, got {listed}")

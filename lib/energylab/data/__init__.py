@@ -1,0 +1,25 @@
+"""Offline data sets: everything is generated here or shipped with a package."""
+from .inverse import bishop_forward, bishop_inverse
+from .planets import (
+    MATERIALS,
+    PlanetData,
+    planet_radius,
+    planets,
+    pure_planet_radius,
+)
+from .toys import eight_gaussians, moons, rings, spirals, two_d_toy
+
+__all__ = [
+    "bishop_forward",
+    "bishop_inverse",
+    "MATERIALS",
+    "PlanetData",
+    "planet_radius",
+    "planets",
+    "pure_planet_radius",
+    "eight_gaussians",
+    "moons",
+    "rings",
+    "spirals",
+    "two_d_toy",
+]

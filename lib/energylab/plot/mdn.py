@@ -1,0 +1,47 @@
+"""Pictures of mixture density networks: parameters against x, and the
+conditional density p(t | x) as a heat map with modes and samples on top."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import torch
+
+from .style import COLORS
+
+
+def plot_mixture_params(x: torch.Tensor, params, axes=None):
+    """Three panels: alpha_k(x), mu_k(x), sigma_k(x) for a 1-D input and 1-D output."""
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    order = x[:, 0].argsort()
+    xs = x[order, 0].cpu()
+    alpha, mu, sigma = (v.detach()[order].cpu() for v in (params.alpha, params.mu[..., 0], params.sigma[..., 0]))
+    for k in range(alpha.shape[1]):
+        color = COLORS[k % len(COLORS)]
+        axes[0].plot(xs, alpha[:, k], color=color, label=f"k={k}")
+        axes[1].plot(xs, mu[:, k], color=color)
+        axes[2].plot(xs, sigma[:, k], color=color)
+    for ax, title in zip(axes, [r"mixing coefficient $\alpha_k(x)$", r"centre $\mu_k(x)$", r"width $\sigma_k(x)$"]):
+        ax.set_title(title)
+        ax.set_xlabel("input")
+    axes[0].legend(fontsize=8)
+    return axes
+
+
+def plot_conditional_density(x_grid: torch.Tensor, t_grid: torch.Tensor, density: torch.Tensor, ax=None,
+                             data=None, modes=None, samples=None, mean=None):
+    """Heat map of ``p(t | x)`` (density of shape (len(t_grid), len(x_grid))), with
+    optional training data, modes (list of (x, t) arrays), samples and the mean."""
+    ax = ax if ax is not None else plt.gca()
+    ax.pcolormesh(x_grid.cpu(), t_grid.cpu(), density.cpu(), shading="auto", cmap="Greys")
+    if data is not None:
+        ax.scatter(data[0].cpu(), data[1].cpu(), s=3, color=COLORS[5], alpha=0.3, label="data")
+    if samples is not None:
+        ax.scatter(samples[0].cpu(), samples[1].cpu(), s=3, color=COLORS[2], alpha=0.5, label="samples")
+    if mean is not None:
+        ax.plot(mean[0].cpu(), mean[1].cpu(), color=COLORS[1], lw=2, label="mean (least squares)")
+    if modes is not None:
+        ax.scatter(modes[0].cpu(), modes[1].cpu(), s=6, color=COLORS[0], label="modes")
+    ax.set_xlabel("input")
+    ax.set_ylabel("output")
+    ax.grid(False)
+    return ax
