@@ -83,6 +83,7 @@ def fit(model: torch.nn.Module, loss_fn: Callable, data: Sequence[torch.Tensor],
             logs["loss"].backward()
             optimizer.step()
             for key, value in logs.items():
+                value = value.detach() if isinstance(value, torch.Tensor) else value
                 sums[key] += float(value) * batch[0].shape[0]
         for key, total in sums.items():
             history.setdefault(key, []).append(total / n)
