@@ -1,0 +1,32 @@
+r"""Structured prediction on sequences: chain energies and dynamic programming.
+
+Sign and temperature conventions (the same in every function):
+``E(x, y)`` low = good; ``p_beta(y | x) = exp(-beta E(x, y)) / Z_beta(x)``;
+free energy ``F_beta = -(1/beta) log Z_beta`` (``-> min_y E`` as ``beta -> inf``).
+
+* :mod:`.chain` -- ``E(x, y) = sum_t U_t(y_t) + sum_t W(y_t, y_{t+1})``, :class:`ChainEnergy`;
+* :mod:`.inference` -- Viterbi, k-best, loss-augmented decoding, forward algorithm, marginals;
+* :mod:`.losses` -- perceptron, hinge (Hamming margin), NLL over sequences;
+* :mod:`.factor_graph` -- the lecture's four-variable factor graph: exhaustive search vs trellis;
+* :mod:`.dtw` -- dynamic time warping (a latent alignment) with its path;
+* :mod:`.segmentation` -- latent segmentation ``F(x, y) = min_z E(x, y, z)``: a digit-string reader.
+"""
+from .chain import PAD, ChainEnergy, chain_energy, check_chain, hamming, mask_from_lengths
+from .inference import (
+    Decoded,
+    free_energy,
+    kbest_viterbi,
+    log_partition,
+    loss_augmented_viterbi,
+    marginals,
+    most_offending_incorrect,
+    viterbi,
+)
+from .losses import sequence_hinge_loss, sequence_loss, sequence_nll_loss, sequence_perceptron_loss
+
+__all__ = [
+    "PAD", "ChainEnergy", "chain_energy", "check_chain", "hamming", "mask_from_lengths",
+    "Decoded", "free_energy", "kbest_viterbi", "log_partition", "loss_augmented_viterbi",
+    "marginals", "most_offending_incorrect", "viterbi",
+    "sequence_hinge_loss", "sequence_loss", "sequence_nll_loss", "sequence_perceptron_loss",
+]
