@@ -1,0 +1,159 @@
+r"""The Gibbs distribution and free energies.
+
+Sign and temperature conventions (used throughout the course):
+
+.. math::
+
+    p_β(y) = \frac{e^{-β E(y)}}{Z_β},\qquad Z_β = \int e^{-β E(y)}\,dy,
+    \qquad β = 1/T \text{ the inverse temperature.}
+
+Low energy = high probability.  β → 0 flattens ``p`` to uniform, β → ∞ concentrates
+it on the minimisers of ``E``.
+
+A **latent variable** ``z`` is removed by the free energy
+
+.. math::
+
+    F_β(y) = -\frac{1}{β} \log \int e^{-β E(y, z)}\,dz
+    \;\xrightarrow{β → ∞}\; \min_z E(y, z),
+
+so *minimising* over ``z`` is the zero-temperature limit of *marginalising* it.
+
+On a continuous space we approximate integrals by sums over a regular :class:`Grid`
+(``∫ f dy ≈ Σ f(y_j) ΔV``), which is very accurate for smooth energies whose
+``e^{-βE}`` has decayed at the edge of the grid.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple, Sequence
+
+import torch
+
+from ._checks import check_positive_float, check_positive_int, check_tensor, describe
+
+__all__ = [
+    "gibbs_probabilities",
+    "gibbs_log_probabilities",
+    "energies_from_probabilities",
+    "log_partition",
+    "gibbs_density",
+    "free_energy",
+    "free_energy_min",
+    "Grid",
+    "make_grid",
+]
+
+
+def _beta(beta) -> float:
+    return check_positive_float("beta", beta)
+
+
+def gibbs_log_probabilities(energies: torch.Tensor, beta: float = 1.0, dim: int = -1) -> torch.Tensor:
+    r"""``log p_β(y) = -β E(y) - log Σ_y' e^{-β E(y')}`` over a discrete set along ``dim``."""
+    check_tensor("energies", energies)
+    return torch.log_softmax(-_beta(beta) * energies, dim=dim)
+
+
+def gibbs_probabilities(energies: torch.Tensor, beta: float = 1.0, dim: int = -1) -> torch.Tensor:
+    r"""``p_β(y) = e^{-β E(y)} / Σ_y' e^{-β E(y')}`` over a discrete set along ``dim``."""
+    return gibbs_log_probabilities(energies, beta, dim).exp()
+
+
+def energies_from_probabilities(probabilities: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
+    r"""The way back: ``E(y) = -1/β log p(y)``.
+
+    Energies are defined up to an additive constant; this is the choice with
+    ``Z_β = 1``.  ``gibbs_probabilities(energies_from_probabilities(p, β), β) == p``.
+    """
+    check_tensor("probabilities", probabilities)
+    if (probabilities < 0).any():
+        raise ValueError(f"probabilities: expected non-negative values, got minimum {float(probabilities.min())}")
+    return -torch.log(probabilities) / _beta(beta)
+
+
+def log_partition(energies: torch.Tensor, beta: float = 1.0, *, log_measure: float = 0.0,
+                  dim: int = -1) -> torch.Tensor:
+    r"""``log Z_β = log Σ_y e^{-β E(y)} ΔV`` along ``dim`` (``log_measure = log ΔV``,
+    0 for a discrete set), computed with ``logsumexp``."""
+    check_tensor("energies", energies)
+    return torch.logsumexp(-_beta(beta) * energies, dim=dim) + log_measure
+
+
+def gibbs_density(energies: torch.Tensor, beta: float = 1.0, *, log_measure: float = 0.0,
+                  dim: int = -1) -> torch.Tensor:
+    r"""The density ``p_β(y) = e^{-β E(y)} / Z_β`` at grid points; ``Σ p ΔV = 1``."""
+    log_z = log_partition(energies, beta, log_measure=log_measure, dim=dim)
+    return torch.exp(-_beta(beta) * energies - log_z.unsqueeze(dim))
+
+
+def free_energy(energies: torch.Tensor, beta: float = math.inf, *, log_measure: float = 0.0,
+                dim: int = -1) -> torch.Tensor:
+    r"""Free energy over the latent axis ``dim`` of ``energies`` = E(y, z):
+
+    ``F_β = -1/β log Σ_z e^{-β E(y, z)} ΔV``  (marginalisation), and
+    ``F_∞ = min_z E(y, z)``  (``beta=math.inf``, the zero-temperature limit).
+
+    ``F_β → F_∞`` as β → ∞; for a discrete latent with N values,
+    ``F_∞ - log(N)/β <= F_β <= F_∞``.
+    """
+    check_tensor("energies", energies)
+    if beta == math.inf:
+        return free_energy_min(energies, dim=dim)
+    return -log_partition(energies, beta, log_measure=log_measure, dim=dim) / _beta(beta)
+
+
+def free_energy_min(energies: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    r"""Zero-temperature free energy ``F_∞(y) = min_z E(y, z)`` over the axis ``dim``."""
+    check_tensor("energies", energies)
+    return energies.min(dim=dim).values
+
+
+class Grid(NamedTuple):
+    """A regular grid over a 1-D interval or a 2-D box.
+
+    ``points`` (N, D) lists the grid points (for 2-D, row-major over (y₁, y₀)
+    so that ``grid.image(values)`` has shape (n₁, n₀) for ``contourf(*grid.axes, image)``);
+    ``axes`` are the D 1-D coordinate tensors; ``cell_volume`` is ΔV.
+    """
+
+    points: torch.Tensor
+    axes: tuple[torch.Tensor, ...]
+    cell_volume: float
+
+    @property
+    def log_measure(self) -> float:
+        """``log ΔV``, the ``log_measure`` argument of the functions above."""
+        return math.log(self.cell_volume)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The grid's shape as an image: (n,) in 1-D, (n₁, n₀) in 2-D."""
+        return tuple(len(a) for a in reversed(self.axes))
+
+    def image(self, values: torch.Tensor) -> torch.Tensor:
+        """Reshape per-point values (..., N) to (..., *shape) for plotting."""
+        return values.reshape(*values.shape[:-1], *self.shape)
+
+
+def make_grid(bounds: Sequence[Sequence[float]], n: int | Sequence[int] = 101, *,
+              dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> Grid:
+    """A regular grid: ``bounds`` is ``[(low, high)]`` (1-D) or ``[(low0, high0), (low1, high1)]``
+    (2-D); ``n`` points per axis (an int or one per axis), ends included."""
+    if not isinstance(bounds, (list, tuple)) or len(bounds) not in (1, 2) or any(
+            not isinstance(b, (list, tuple)) or len(b) != 2 or not b[0] < b[1] for b in bounds):
+        raise ValueError(f"bounds: expected [(low, high)] or [(low0, high0), (low1, high1)] with low < high, "
+                         f"got {describe(bounds)}")
+    counts = [n] * len(bounds) if isinstance(n, int) else list(n)
+    if len(counts) != len(bounds):
+        raise ValueError(f"n: expected an int or {len(bounds)} ints, got {describe(n)}")
+    for count in counts:
+        check_positive_int("n", count, minimum=2)
+    axes = tuple(torch.linspace(lo, hi, k, dtype=dtype, device=device) for (lo, hi), k in zip(bounds, counts))
+    cell = math.prod((hi - lo) / (k - 1) for (lo, hi), k in zip(bounds, counts))
+    if len(axes) == 1:
+        points = axes[0][:, None]
+    else:
+        g1, g0 = torch.meshgrid(axes[1], axes[0], indexing="ij")            # (n1, n0) each
+        points = torch.stack([g0.reshape(-1), g1.reshape(-1)], dim=-1)      # (n1*n0, 2)
+    return Grid(points, axes, cell)
