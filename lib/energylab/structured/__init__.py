@@ -23,10 +23,16 @@ from .inference import (
     viterbi,
 )
 from .losses import sequence_hinge_loss, sequence_loss, sequence_nll_loss, sequence_perceptron_loss
+from .dtw import Alignment, dtw, pairwise_distances, path_indices
+from .factor_graph import FactorChain, build_trellis, exhaustive_search, lecture_factor_graph, trellis_search
+from .segmentation import DigitStringReader, Reading
 
 __all__ = [
     "PAD", "ChainEnergy", "chain_energy", "check_chain", "hamming", "mask_from_lengths",
     "Decoded", "free_energy", "kbest_viterbi", "log_partition", "loss_augmented_viterbi",
     "marginals", "most_offending_incorrect", "viterbi",
     "sequence_hinge_loss", "sequence_loss", "sequence_nll_loss", "sequence_perceptron_loss",
+    "Alignment", "dtw", "pairwise_distances", "path_indices",
+    "FactorChain", "build_trellis", "exhaustive_search", "lecture_factor_graph", "trellis_search",
+    "DigitStringReader", "Reading",
 ]
