@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -124,9 +125,12 @@ def _log(course: Course, rows: list[dict]) -> None:
 
 
 def _reason(proc: subprocess.CompletedProcess) -> str:
-    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "[AutogradeApp | ERROR]" in ln
-             or "Error" in ln or "error" in ln]
-    return (lines[-1] if lines else f"nbgrader exited with {proc.returncode}").strip()[:300]
+    """The most telling line of a failed nbgrader run: the last exception, else its last error."""
+    lines = (proc.stdout + proc.stderr).splitlines()
+    exceptions = [ln for ln in lines if re.match(r"^\s*[\w.]+(Error|Exception|Timeout\w*)\b(:|$)", ln)]
+    errors = [ln for ln in lines if "| ERROR]" in ln and "Please see" not in ln]
+    chosen = exceptions or errors
+    return (chosen[-1] if chosen else f"nbgrader exited with {proc.returncode}").strip()[:300]
 
 
 def autograde_one(course: Course, hw: str, student: str, timeout: float = SUBMISSION_TIMEOUT_S) -> dict:
