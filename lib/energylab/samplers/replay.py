@@ -1,0 +1,107 @@
+r"""A replay buffer of persistent SGLD chains (Du & Mordatch 2019, IGEBM; Grathwohl et al.
+2020, JEM).
+
+Short-run SGLD started from noise gives poor contrastive samples; started from where the
+previous chains stopped it keeps improving (persistent chains, like PCD for RBMs).
+The buffer stores ``capacity`` points.  Each draw picks ``n`` stored points at random
+(without replacement) and, independently with probability ``reinit_prob`` (5 % in JEM),
+replaces each by fresh uniform noise on ``[low, high]`` -- so the buffer never forgets how
+to start from scratch and new modes can still be found:
+
+.. math::
+
+    x_0^{(i)} = \begin{cases} u^{(i)} \sim \mathcal{U}[low, high]^{d} & \text{with prob. } \rho \\
+                               \text{buffer}[k_i] & \text{otherwise.} \end{cases}
+
+After SGLD, :meth:`ReplayBuffer.push` writes the chains back to the same slots.
+:func:`persistent_sgld` does draw -> SGLD -> push in one call.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+
+from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .langevin import Energy, sgld
+
+__all__ = ["ReplayBuffer", "BufferDraw", "persistent_sgld"]
+
+
+class BufferDraw(NamedTuple):
+    """Starting points drawn from a :class:`ReplayBuffer`."""
+
+    x: torch.Tensor          # (n, *shape) starting points
+    index: torch.Tensor      # (n,) buffer slots they came from (and go back to)
+    fresh: torch.Tensor      # (n,) bool, True where the point was re-initialised from noise
+
+
+class ReplayBuffer:
+    """``capacity`` stored points of shape ``shape``, initialised with uniform noise on
+    ``[low, high]`` (the data range)."""
+
+    def __init__(self, shape: tuple[int, ...] | int, capacity: int = 10_000, *, low: float = -1.0,
+                 high: float = 1.0, reinit_prob: float = 0.05, device=None, dtype=torch.float32,
+                 generator: torch.Generator | None = None):
+        self.shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        if not self.shape or not all(isinstance(s, int) and s >= 1 for s in self.shape):
+            raise ValueError(f"shape: expected positive ints, e.g. (64,), got {describe(shape)}")
+        self.capacity = check_positive_int("capacity", capacity)
+        if not float(low) < float(high):
+            raise ValueError(f"low, high: expected low < high, got low={low!r}, high={high!r}")
+        self.low, self.high = float(low), float(high)
+        self.reinit_prob = check_positive_float("reinit_prob", reinit_prob, allow_zero=True)
+        if self.reinit_prob > 1:
+            raise ValueError(f"reinit_prob: expected a probability in [0, 1], got {reinit_prob!r}")
+        device = torch.device("cpu") if device is None else torch.device(device)
+        check_generator("generator", generator, like=torch.empty(0, device=device))
+        self.data = self.noise(capacity, device=device, dtype=dtype, generator=generator)   # (capacity, *shape)
+
+    def noise(self, n: int, *, device=None, dtype=None, generator=None) -> torch.Tensor:
+        """``n`` points of uniform noise on ``[low, high]``, shape ``(n, *shape)``."""
+        device = self.data.device if device is None else device
+        dtype = self.data.dtype if dtype is None else dtype
+        u = torch.rand((n, *self.shape), generator=generator, device=device, dtype=dtype)
+        return self.low + (self.high - self.low) * u
+
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> BufferDraw:
+        """Draw ``n`` starting points: stored ones, each replaced by noise with prob. ``reinit_prob``."""
+        check_positive_int("n", n)
+        if n > self.capacity:
+            raise ValueError(f"n: expected at most capacity={self.capacity} points, got {n}")
+        check_generator("generator", generator, like=self.data)
+        index = torch.randperm(self.capacity, generator=generator, device=self.data.device)[:n]   # (n,)
+        fresh = torch.rand(n, generator=generator, device=self.data.device) < self.reinit_prob
+        fresh_x = self.noise(n, generator=generator)
+        mask = fresh.view(-1, *([1] * len(self.shape)))
+        return BufferDraw(torch.where(mask, fresh_x, self.data[index]), index, fresh)
+
+    def push(self, x: torch.Tensor, index: torch.Tensor) -> None:
+        """Write points ``x`` (shape ``(n, *shape)``) back to the slots ``index``."""
+        check_tensor("x", x)
+        if x.shape[1:] != self.shape or not isinstance(index, torch.Tensor) or index.shape != (x.shape[0],):
+            raise ValueError(
+                f"x, index: expected x of shape (n, {', '.join(map(str, self.shape))}) and index of shape (n,), "
+                f"got x {describe(x)} and index {describe(index)}"
+            )
+        self.data[index] = x.detach().to(self.data.dtype)
+
+    def __len__(self) -> int:
+        return self.capacity
+
+
+def persistent_sgld(energy: Energy, buffer: ReplayBuffer, n: int, *, n_steps: int, step_size: float,
+                    noise_scale: float | None = None, grad_clip: float | None = None,
+                    clamp: tuple[float, float] | None = None,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+    """Draw ``n`` starts from ``buffer``, run :func:`~energylab.samplers.langevin.sgld`, push the
+    results back and return them (detached, shape ``(n, *buffer.shape)``).
+
+    ``clamp`` defaults to the buffer's range ``(low, high)``.
+    """
+    draw = buffer.sample(n, generator=generator)
+    clamp = (buffer.low, buffer.high) if clamp is None else clamp
+    x = sgld(energy, draw.x, n_steps=n_steps, step_size=step_size, noise_scale=noise_scale,
+             grad_clip=grad_clip, clamp=clamp, generator=generator)
+    buffer.push(x, draw.index)
+    return x
