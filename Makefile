@@ -43,7 +43,7 @@ check: setup
 	$(PY) -m course check $(HW)
 
 bench: setup
-	@echo "bench: not yet -- the benchmarks arrive with the RBM and sequence issues (see benchmarks/README.md)"
+	$(PY) benchmarks/run.py
 
 site: setup
 	@echo "site: not yet -- a static site of the rendered lectures is planned"
