@@ -2,5 +2,9 @@
 inference and learning it offers."""
 from .mdn import MixtureDensityNetwork, MixtureParams
 from .mlp_energy import KMeansEnergy, MLPEnergy
+from .boltzmann import BoltzmannMachine
+from .hopfield import HopfieldNetwork
+from .rbm import BernoulliRBM, GaussianBernoulliRBM
 
-__all__ = ["MixtureDensityNetwork", "MixtureParams", "MLPEnergy", "KMeansEnergy"]
+__all__ = ["MixtureDensityNetwork", "MixtureParams", "MLPEnergy", "KMeansEnergy",
+           "BoltzmannMachine", "HopfieldNetwork", "BernoulliRBM", "GaussianBernoulliRBM"]

@@ -1,0 +1,30 @@
+"""Samplers and their answer keys: exact enumeration for small discrete models
+(the oracle), Gibbs helpers, and annealed importance sampling.
+
+Model-specific chains (block Gibbs for the RBM, sequential Gibbs for the
+Boltzmann machine) are methods of the models; they use the helpers here.
+"""
+from .ais import AISResult, beta_schedule, summarize_ais
+from .exact import (
+    MAX_ENUMERATED_UNITS,
+    empirical_distribution,
+    enumerate_states,
+    state_index,
+    tv_bound,
+    tv_distance,
+)
+from .gibbs import sample_bernoulli, sequential_gibbs_sweep
+
+__all__ = [
+    "AISResult",
+    "beta_schedule",
+    "summarize_ais",
+    "MAX_ENUMERATED_UNITS",
+    "empirical_distribution",
+    "enumerate_states",
+    "state_index",
+    "tv_bound",
+    "tv_distance",
+    "sample_bernoulli",
+    "sequential_gibbs_sweep",
+]

@@ -1,0 +1,68 @@
+r"""Gibbs sampling helpers shared by the Boltzmann machine and the RBM.
+
+For binary units ``s_i`` in {0, 1} with energy ``E(s) = -1/2 s^T W s - b^T s``
+(``W`` symmetric, zero diagonal) and ``p(s) ∝ exp(-beta E(s))``, each unit's
+conditional given all the others is a coin flip:
+
+.. math::
+
+    p(s_i = 1 \mid s_{-i}) = \sigma\big(\beta\,(\textstyle\sum_j W_{ij} s_j + b_i)\big).
+
+*Sequential* Gibbs resamples the units one after the other (each sees the
+fresh values of the previous ones); *block* Gibbs resamples a whole layer at
+once, which is exact only when the units of the layer do not interact (RBM).
+"""
+from __future__ import annotations
+
+import torch
+
+from .._checks import check_generator, check_positive_float, check_tensor, describe
+
+__all__ = ["sample_bernoulli", "sequential_gibbs_sweep"]
+
+
+def sample_bernoulli(probs: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Draw 0/1 samples with ``P(1) = probs`` (same shape and dtype as ``probs``).
+
+    Implemented as ``uniform < probs`` with uniforms from ``generator`` -- the
+    same recipe as scikit-learn's BernoulliRBM, so its randomness can be replayed.
+    """
+    uniform = torch.rand(probs.shape, generator=generator, dtype=probs.dtype, device=probs.device)
+    return (uniform < probs).to(probs.dtype)
+
+
+def sequential_gibbs_sweep(
+    states: torch.Tensor,
+    weights: torch.Tensor,
+    bias: torch.Tensor,
+    *,
+    update: torch.Tensor | None = None,
+    beta: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    r"""One sweep of sequential Gibbs sampling over all chains at once.
+
+    Args:
+        states: (B, n) current {0, 1} states of B independent chains.
+        weights: (n, n) symmetric couplings with zero diagonal.
+        bias: (n,) biases.
+        update: optional (n,) bool mask of the units to resample (the others stay
+            clamped, e.g. the visible units in the clamped phase). Default: all.
+        beta: inverse temperature.
+
+    Returns a new (B, n) tensor; units are visited in index order.
+    """
+    check_tensor("states", states, ndim=2)
+    n = states.shape[-1]
+    if weights.shape != (n, n):
+        raise ValueError(f"weights: expected shape {(n, n)}, got {describe(weights)}")
+    if bias.shape != (n,):
+        raise ValueError(f"bias: expected shape {(n,)}, got {describe(bias)}")
+    check_positive_float("beta", beta, allow_zero=True)
+    check_generator("generator", generator, like=states)
+    units = range(n) if update is None else torch.nonzero(update).flatten().tolist()
+    states = states.clone()
+    for i in units:  # a loop over units (time), vectorised over chains
+        field = states @ weights[:, i] + bias[i]  # (B,)
+        states[:, i] = sample_bernoulli(torch.sigmoid(beta * field), generator=generator)
+    return states

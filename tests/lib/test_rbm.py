@@ -1,0 +1,256 @@
+"""RBMs against brute force, autograd and scikit-learn's BernoulliRBM."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from sklearn.neural_network import BernoulliRBM as SkRBM
+
+from energylab.models.rbm import (
+    BernoulliRBM,
+    GaussianBernoulliRBM,
+    PersistentChains,
+    ais_log_partition,
+    base_rate_bias,
+    cd_gradient,
+    pcd_gradient,
+    train_rbm,
+)
+from energylab.samplers import enumerate_states, tv_bound, tv_distance
+
+F64 = torch.float64
+
+
+def random_rbm(cls, n_v, n_h, generator, scale=1.0, **kwargs):
+    rbm = cls(n_v, n_h, weight_scale=scale, generator=generator, dtype=F64, **kwargs)
+    with torch.no_grad():
+        rbm.b.normal_(0.0, 0.5, generator=generator)
+        rbm.c.normal_(0.0, 0.5, generator=generator)
+    return rbm
+
+
+def scaled_digits():
+    """sklearn's own test data: digits scaled to [0, 1] (not binarised)."""
+    X, _ = load_digits(return_X_y=True)
+    X = X - X.min()
+    return X / X.max()
+
+
+class TorchReplayState(np.random.RandomState):
+    """A RandomState whose uniform/randint draws come from a torch.Generator, so
+    scikit-learn consumes exactly the random numbers our sampler would."""
+
+    def __init__(self, generator):
+        super().__init__(0)
+        self.torch_generator = generator
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        assert (low, high) == (0.0, 1.0)
+        return torch.rand(size, generator=self.torch_generator, dtype=F64).numpy()
+
+    def randint(self, low, high=None, size=None):
+        return torch.randint(low, high, (size,), generator=self.torch_generator).numpy()
+
+
+def sklearn_copy(rbm, batch_size):
+    """A fitted-looking sklearn BernoulliRBM holding our parameters."""
+    sk = SkRBM(n_components=rbm.n_hidden, learning_rate=0.1, batch_size=batch_size)
+    sk.components_ = rbm.W.detach().numpy().T.copy()
+    sk.intercept_visible_ = rbm.b.detach().numpy().copy()
+    sk.intercept_hidden_ = rbm.c.detach().numpy().copy()
+    sk.n_features_in_ = rbm.n_visible
+    sk._n_features_out = rbm.n_hidden
+    return sk
+
+
+# ----- brute force ------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", [BernoulliRBM, GaussianBernoulliRBM])
+def test_free_energy_is_brute_force_marginal_over_h(cls, generator):
+    kwargs = {"sigma": torch.tensor([0.5, 1.0, 2.0, 0.7], dtype=F64)} if cls is GaussianBernoulliRBM else {}
+    rbm = random_rbm(cls, 4, 5, generator, **kwargs)
+    v = enumerate_states(4, dtype=F64) if cls is BernoulliRBM else torch.randn(7, 4, generator=generator, dtype=F64)
+    hs = enumerate_states(5, dtype=F64)
+    energies = torch.stack([rbm.energy(v, h.expand(len(v), -1)) for h in hs], 1)  # (B, 2**5)
+    assert torch.allclose(rbm.free_energy(v), -torch.logsumexp(-energies, 1))
+    # p(h_j = 1 | v): the mass of the states with h_j = 1
+    post = torch.softmax(-energies, 1)
+    assert torch.allclose(rbm.hidden_probs(v), post @ hs)
+
+
+def test_visible_conditional_by_brute_force(generator):
+    rbm = random_rbm(BernoulliRBM, 4, 3, generator)
+    vs, h = enumerate_states(4, dtype=F64), torch.tensor([[1.0, 0.0, 1.0]], dtype=F64)
+    post = torch.softmax(-rbm.energy(vs, h.expand(16, -1)), 0)
+    assert torch.allclose(rbm.visible_probs(h)[0], post @ vs)
+
+
+@pytest.mark.parametrize("n_v, n_h", [(4, 6), (6, 4)])  # both branches: enumerate v, enumerate h
+def test_exact_log_partition_enumerates_the_smaller_layer(n_v, n_h, generator):
+    rbm = random_rbm(BernoulliRBM, n_v, n_h, generator)
+    joint = enumerate_states(n_v + n_h, dtype=F64)
+    brute = torch.logsumexp(-rbm.energy(joint[:, :n_v], joint[:, n_v:]), 0)
+    assert torch.allclose(rbm.log_partition(), brute)
+    assert torch.allclose(rbm.log_prob(enumerate_states(n_v, dtype=F64)).exp().sum(), torch.ones((), dtype=F64))
+
+
+def test_gaussian_bernoulli_log_partition_by_quadrature(generator):
+    rbm = random_rbm(GaussianBernoulliRBM, 1, 4, generator, sigma=0.6)
+    grid = torch.linspace(-20, 20, 400001, dtype=F64)[:, None]
+    quad = torch.logsumexp(-rbm.free_energy(grid), 0) + math.log(grid[1, 0] - grid[0, 0])
+    assert torch.allclose(rbm.log_partition(), quad, atol=1e-8)
+
+
+def test_pseudo_likelihood_by_brute_force(generator):
+    rbm = random_rbm(BernoulliRBM, 5, 3, generator)
+    vs = enumerate_states(5, dtype=F64)
+    log_p = rbm.log_prob(vs)
+    brute = torch.zeros(32, dtype=F64)
+    for i in range(5):  # log p(v_i | v_-i) = log p(v) - log(p(v) + p(v with i flipped))
+        flipped = vs.clone()
+        flipped[:, i] = 1 - flipped[:, i]
+        brute += log_p - torch.logaddexp(log_p, rbm.log_prob(flipped))
+    assert torch.allclose(rbm.pseudo_log_likelihood(vs), brute)
+
+
+# ----- samplers ---------------------------------------------------------------------------
+def test_block_gibbs_reaches_the_exact_distribution(generator):
+    rbm = random_rbm(BernoulliRBM, 5, 4, generator)
+    chains = 20000
+    v0 = torch.bernoulli(torch.full((chains, 5), 0.5, dtype=F64), generator=generator)
+    samples = rbm.gibbs(v0, 40, generator=generator)
+    log_p = rbm.log_prob(enumerate_states(5, dtype=F64)).detach()
+    assert tv_distance(samples, log_p) < tv_bound(log_p, chains)
+    # the bound has power: the same samples fail against a slightly different model
+    with torch.no_grad():
+        rbm.b += 0.2
+    log_q = rbm.log_prob(enumerate_states(5, dtype=F64)).detach()
+    assert tv_distance(samples, log_q) > tv_bound(log_q, chains)
+
+
+def test_gaussian_bernoulli_gibbs_reaches_the_exact_hidden_marginal(generator):
+    rbm = random_rbm(GaussianBernoulliRBM, 3, 4, generator, sigma=0.8)
+    chains = 20000
+    v = rbm.gibbs(torch.zeros(chains, 3, dtype=F64), 40, generator=generator)
+    h = rbm.sample_hidden(v, generator=generator)
+    hs = enumerate_states(4, dtype=F64)
+    log_p_h = (rbm._log_z_over_hidden(hs) - rbm.log_partition()).detach()  # p(h) = sum_v e^{-E} / Z
+    assert torch.allclose(log_p_h.exp().sum(), torch.ones((), dtype=F64))
+    assert tv_distance(h, log_p_h) < tv_bound(log_p_h, chains)
+
+
+# ----- learning ---------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", [BernoulliRBM, GaussianBernoulliRBM])
+def test_cd_gradient_is_autograd_of_free_energy_difference(cls, generator):
+    rbm = random_rbm(cls, 6, 4, generator, scale=0.5)
+    v = torch.rand(8, 6, generator=generator, dtype=F64)
+    v = v.round() if cls is BernoulliRBM else v
+    for k in (1, 3):
+        grad, v_k = cd_gradient(rbm, v, k, generator=generator)
+        rbm.zero_grad()
+        (rbm.free_energy(v).mean() - rbm.free_energy(v_k).mean()).backward()
+        assert torch.allclose(grad.W, -rbm.W.grad)
+        assert torch.allclose(grad.b, -rbm.b.grad)
+        assert torch.allclose(grad.c, -rbm.c.grad)
+
+
+def test_free_energy_conditionals_and_pseudo_likelihood_equal_sklearn(generator):
+    rbm = random_rbm(BernoulliRBM, 64, 20, generator, scale=0.3)
+    X = scaled_digits()[:50]
+    sk = sklearn_copy(rbm, 10)
+    v = torch.from_numpy(X)
+    assert np.allclose(rbm.free_energy(v).detach().numpy(), sk._free_energy(X), atol=1e-12)
+    assert np.allclose(rbm.hidden_probs(v).detach().numpy(), sk.transform(X), atol=1e-12)
+    sk.random_state = TorchReplayState(torch.Generator().manual_seed(5))
+    ours = rbm.pseudo_log_likelihood(v, generator=torch.Generator().manual_seed(5))
+    assert np.allclose(ours.detach().numpy(), sk.score_samples(X), atol=1e-10)
+
+
+def test_pcd_updates_equal_sklearn_with_replayed_randomness():
+    """sklearn's BernoulliRBM._fit is PCD-1 with hidden-state chains; feeding it the
+    uniforms of a torch.Generator must give our parameters to rounding error."""
+    X = scaled_digits()[:600]  # a multiple of the batch size
+    rbm = BernoulliRBM(64, 32, generator=torch.Generator().manual_seed(0), dtype=F64)
+    sk = sklearn_copy(rbm, 10)
+    sk.h_samples_ = np.zeros((10, 32))
+    # one update
+    chains = PersistentChains(rbm, 10)
+    ours = pcd_gradient(rbm, torch.from_numpy(X[:10]), chains, generator=torch.Generator().manual_seed(1))
+    rng = TorchReplayState(torch.Generator().manual_seed(1))
+    W0 = sk.components_.copy()
+    sk._fit(X[:10], rng)
+    assert np.allclose((sk.components_ - W0).T, 0.1 * ours.W.numpy(), atol=1e-14)
+    assert np.allclose(sk.h_samples_, chains.hidden.numpy())
+    # a whole epoch: train_rbm with sklearn's defaults vs sklearn's fit loop, same draws
+    rbm = BernoulliRBM(64, 32, generator=torch.Generator().manual_seed(0), dtype=F64)
+    sk = sklearn_copy(rbm, 10)
+    sk.h_samples_ = np.zeros((10, 32))
+    train_rbm(rbm, torch.from_numpy(X), method="pcd", lr=0.1, batch_size=10, generator=torch.Generator().manual_seed(2))
+    rng = TorchReplayState(torch.Generator().manual_seed(2))
+    for start in range(0, len(X), 10):
+        sk._fit(X[start:start + 10], rng)
+    assert np.allclose(rbm.W.detach().numpy().T, sk.components_, atol=1e-10)
+    assert np.allclose(rbm.b.detach().numpy(), sk.intercept_visible_, atol=1e-10)
+    assert np.allclose(rbm.c.detach().numpy(), sk.intercept_hidden_, atol=1e-10)
+
+
+def test_pseudo_likelihood_on_sklearns_own_test_settings():
+    """sklearn's test_fit: scaled digits, 64 hidden, lr 0.1, batch 10, 7 epochs,
+    asserts score_samples(X).mean() == -21 to 0 decimals (|error| < 1.5)."""
+    X = scaled_digits()
+    sk = SkRBM(n_components=64, learning_rate=0.1, batch_size=10, n_iter=7, random_state=9).fit(X)
+    theirs = sk.score_samples(X).mean()
+    g = torch.Generator().manual_seed(9)
+    rbm = BernoulliRBM(64, 64, generator=g, dtype=F64)
+    v = torch.from_numpy(X)
+    train_rbm(rbm, v, method="pcd", lr=0.1, batch_size=10, epochs=7, generator=g)
+    ours = rbm.pseudo_log_likelihood(v, generator=g).mean().item()
+    exact = rbm.pseudo_log_likelihood(v).mean().item()
+    assert abs(theirs + 21) < 1.5
+    assert abs(ours + 21) < 1.5
+    assert abs(exact + 21) < 1.5  # the all-units sum agrees with the one-unit estimate
+
+
+def test_training_lowers_reconstruction_error_and_raises_exact_likelihood():
+    g = torch.Generator().manual_seed(0)
+    X, _ = load_digits(return_X_y=True)
+    data = torch.from_numpy((X[:500] > 7).astype(np.float64))
+    for method, k in (("cd", 1), ("pcd", 1), ("cd", 3)):
+        rbm = BernoulliRBM(64, 12, generator=g, dtype=F64)
+        rec0, ll0 = rbm.reconstruction_error(data).item(), rbm.log_prob(data).mean().item()
+        train_rbm(rbm, data, method=method, k=k, lr=0.05, batch_size=20, epochs=3, shuffle=True, generator=g)
+        assert rbm.reconstruction_error(data).item() < rec0
+        assert rbm.log_prob(data).mean().item() > ll0 + 10
+
+
+# ----- annealed importance sampling --------------------------------------------------------
+@pytest.mark.parametrize("n_hidden", [2, 10, 20])
+def test_ais_is_within_005_nats_of_exact_log_z(n_hidden):
+    g = torch.Generator().manual_seed(n_hidden)
+    X, _ = load_digits(return_X_y=True)
+    data = torch.from_numpy((X > 7).astype(np.float64))
+    rbm = BernoulliRBM(64, n_hidden, generator=g, dtype=F64)
+    train_rbm(rbm, data, method="pcd", lr=0.05, batch_size=20, epochs=2, shuffle=True, generator=g)
+    exact = rbm.log_partition().item()
+    result = ais_log_partition(rbm, base_bias=base_rate_bias(data), n_betas=2000, n_runs=100, generator=g)
+    assert abs(result.log_z - exact) < 0.05
+    assert result.log_z_low < result.log_z < result.log_z_high
+    assert result.log_weights.shape == (100,)
+
+
+def test_clear_errors(generator):
+    rbm = BernoulliRBM(4, 3)
+    with pytest.raises(ValueError, match="v"):
+        rbm.free_energy(torch.zeros(2, 5))
+    with pytest.raises(TypeError, match="v"):
+        rbm.hidden_probs(torch.zeros(2, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match="method"):
+        train_rbm(rbm, torch.zeros(10, 4), method="sgd")
+    with pytest.raises(ValueError, match="sigma"):
+        GaussianBernoulliRBM(3, 2, sigma=-1.0)
+    with pytest.raises(TypeError, match="rbm"):
+        ais_log_partition(GaussianBernoulliRBM(3, 2))
+    with pytest.raises(ValueError, match="n_hidden"):
+        GaussianBernoulliRBM(3, 30).log_partition()
+    with pytest.raises(ValueError, match="k"):
+        cd_gradient(rbm, torch.zeros(2, 4), k=0)
