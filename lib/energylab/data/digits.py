@@ -1,0 +1,108 @@
+"""Image completion (inpainting) on scikit-learn's 8x8 digits, offline.
+
+Each 8x8 image is split by a boolean ``mask`` (True = hidden) into
+
+* ``x``: the visible pixels (the input ``X``), shape (N, number of visible pixels);
+* ``y``: the hidden pixels (the output ``Y`` to complete), shape (N, number of hidden pixels),
+
+both in reading order (row by row) and scaled to [0, 1].  With the default mask (the
+bottom half hidden) completions are genuinely ambiguous: the top half of a 9 is also the
+top of an 8, a 3 or a 5, so several bottoms fit one ``x`` and the mean of them is a blur.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+
+from .._checks import check_generator, check_tensor, describe
+
+__all__ = ["MASKS", "InpaintingData", "digit_mask", "split_images", "join_images", "digits_inpainting"]
+
+#: Named masks (True = hidden): which 8x8 block to hide.
+MASKS = {
+    "bottom": (slice(4, 8), slice(0, 8)),
+    "top": (slice(0, 4), slice(0, 8)),
+    "left": (slice(0, 8), slice(0, 4)),
+    "right": (slice(0, 8), slice(4, 8)),
+    "center": (slice(2, 6), slice(2, 6)),
+}
+
+
+class InpaintingData(NamedTuple):
+    """A train/test split of the digits, cut into visible ``x`` and hidden ``y``.
+
+    Shapes: ``x_*`` (N, n_visible), ``y_*`` (N, n_hidden), ``label_*`` (N,) int64,
+    ``mask`` (8, 8) bool with True on the hidden pixels.
+    """
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    label_train: torch.Tensor
+    label_test: torch.Tensor
+    mask: torch.Tensor
+
+
+def digit_mask(mask="bottom") -> torch.Tensor:
+    """An (8, 8) bool mask, True on hidden pixels: a name from :data:`MASKS` or an (8, 8) bool tensor."""
+    if isinstance(mask, str):
+        if mask not in MASKS:
+            raise ValueError(f"mask: expected one of {sorted(MASKS)} or an (8, 8) bool tensor, got {mask!r}")
+        out = torch.zeros(8, 8, dtype=torch.bool)
+        out[MASKS[mask]] = True
+        return out
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"mask: expected a mask name or an (8, 8) bool tensor, got {describe(mask)}")
+    if mask.shape != (8, 8):
+        raise ValueError(f"mask: expected shape (8, 8), got {describe(mask)}")
+    if mask.all() or not mask.any():
+        raise ValueError("mask: expected some hidden and some visible pixels, got all of one kind")
+    return mask
+
+
+def split_images(images: torch.Tensor, mask="bottom") -> tuple[torch.Tensor, torch.Tensor]:
+    """Cut images (N, 8, 8) or (N, 64) into visible ``x`` (N, n_visible) and hidden ``y`` (N, n_hidden)."""
+    check_tensor("images", images, ndim=(2, 3))
+    if images.shape[1:] not in ((8, 8), (64,)):
+        raise ValueError(f"images: expected shape (N, 8, 8) or (N, 64), got {describe(images)}")
+    hidden = digit_mask(mask).reshape(64).to(images.device)
+    flat = images.reshape(images.shape[0], 64)
+    return flat[:, ~hidden], flat[:, hidden]
+
+
+def join_images(x: torch.Tensor, y: torch.Tensor, mask="bottom") -> torch.Tensor:
+    """Put visible ``x`` and hidden ``y`` back together into images (N, 8, 8)."""
+    hidden = digit_mask(mask).reshape(64).to(x.device)
+    n_hidden = int(hidden.sum())
+    check_tensor("x", x, ndim=2, last_dim=64 - n_hidden)
+    check_tensor("y", y, ndim=2, last_dim=n_hidden)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"y: expected {x.shape[0]} rows like x, got {describe(y)}")
+    flat = x.new_zeros(x.shape[0], 64)
+    flat[:, ~hidden] = x
+    flat[:, hidden] = y.to(x.dtype)
+    return flat.reshape(-1, 8, 8)
+
+
+def digits_inpainting(mask="bottom", *, test_fraction: float = 0.25, generator: torch.Generator | None = None,
+                      dtype: torch.dtype = torch.float32, device=None) -> InpaintingData:
+    """The 1797 digits of ``sklearn.datasets.load_digits``, pixels scaled to [0, 1], split
+    at random (``generator``) into train and test sets and cut by ``mask`` (True = hidden)."""
+    from sklearn.datasets import load_digits
+
+    if not isinstance(test_fraction, (int, float)) or not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction: expected a number in (0, 1), got {describe(test_fraction)}")
+    check_generator("generator", generator)
+    hidden = digit_mask(mask)
+    digits = load_digits()
+    images = torch.as_tensor(digits.data, dtype=dtype) / 16.0                      # (1797, 64)
+    labels = torch.as_tensor(digits.target, dtype=torch.int64)
+    order = torch.randperm(images.shape[0], generator=generator)
+    n_test = int(round(test_fraction * images.shape[0]))
+    test, train = order[:n_test], order[n_test:]
+    images, labels = images.to(device), labels.to(device)
+    x, y = split_images(images, hidden)
+    train, test = train.to(images.device), test.to(images.device)
+    return InpaintingData(x[train], y[train], x[test], y[test], labels[train], labels[test], hidden)

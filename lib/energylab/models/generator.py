@@ -1,0 +1,212 @@
+r"""Contrastive examples from a generator network (lecture 6, homework 4).
+
+Conventions: an energy ``E_W(Y, X)`` is low where the completion ``Y`` fits the input
+``X``; inference is ``argmin_Y E_W(Y, X)``; the Gibbs distribution would be
+``p(Y | X) ∝ exp(-β E_W(Y, X))`` (we never need its normaliser here).
+
+Learning needs contrastive completions ``Ŷ`` whose energy we pull up.  When ``Y`` is an
+image, no dynamic programme can find the "most offending" ``Ŷ``, so a **generator**
+``G_θ(X)`` learns to propose them, in competition with the energy:
+
+.. math::
+
+    \min_W \max_θ \; L(W, θ) = \log\big(1 + e^{E_W(Y, X) - E_W(G_θ(X), X)}\big)
+                            = \operatorname{softplus}\big(E_W(Y, X) - E_W(G_θ(X), X)\big)
+
+* ``W`` lowers ``L``: pushes ``E_W(Y, X)`` down and ``E_W(G_θ(X), X)`` up;
+* ``θ`` raises ``L``: moves ``G_θ(X)`` to where the energy is low (fools the energy).
+
+**The gradient-flip trick** lets one optimiser that *minimises* ``L`` do both: feed the
+energy ``Ŷ = (2 G_θ(X)).detach() − G_θ(X)``.  Its value is ``2G − G = G``, but only the
+``−G`` term carries gradient, so ``∂L/∂θ`` arrives with its sign flipped and the
+minimiser's step on θ is an ascent step on ``L``.  ``W`` sees the ordinary gradient.
+
+After training, completions can be refined by gradient descent on the energy,
+``Y ← Y − η ∇_Y E_W(Y, X)``, started from ``G_θ(X)`` or from noise
+(:func:`energy_descent`).
+
+The log loss itself, ``softplus(E(Y) − E(Ŷ))`` (stable for any energy gap), is
+:func:`energylab.losses.log_loss`; gradient descent is
+:func:`energylab.inference.gradient_descent`.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from ..inference import Descent, gradient_descent
+from ..losses import log_loss
+from ..train import History, fit
+
+__all__ = [
+    "flip_gradient",
+    "EnergyMLP",
+    "GeneratorMLP",
+    "generator_pair_loss",
+    "train_generator_pair",
+    "energy_descent",
+]
+
+
+def flip_gradient(y: torch.Tensor) -> torch.Tensor:
+    """``(2 y).detach() − y``: the value of ``y``, the gradient of ``−y``.
+
+    Anything upstream of ``y`` (the generator's θ) receives the negated gradient, so a
+    minimiser of the loss maximises it in θ.  Tensors computed from the result
+    downstream (the energy's W) get their ordinary gradient.
+    """
+    check_tensor("y", y)
+    return (2 * y).detach() - y
+
+
+def _mlp(sizes: Sequence[int]) -> nn.Sequential:
+    """Linear layers of the given sizes with SiLU in between (smooth, so ∇_Y E is smooth)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(nn.SiLU())
+    return nn.Sequential(*layers)
+
+
+def _check_hidden(hidden) -> tuple[int, ...]:
+    if not isinstance(hidden, (tuple, list)) or not all(isinstance(h, int) and h > 0 for h in hidden):
+        raise ValueError(f"hidden: expected a tuple of positive ints, got {describe(hidden)}")
+    return tuple(hidden)
+
+
+class EnergyMLP(nn.Module):
+    """``E_W(Y, X)``: an MLP reading the concatenation ``[Y, X]`` and returning one scalar per row.
+
+    ``forward(y, x)``: ``y`` (N, y_dim), ``x`` (N, x_dim) -> energies (N,). Low = compatible.
+    """
+
+    def __init__(self, y_dim: int, x_dim: int, hidden: Sequence[int] = (128, 128)):
+        super().__init__()
+        self.y_dim = check_positive_int("y_dim", y_dim)
+        self.x_dim = check_positive_int("x_dim", x_dim)
+        self.net = _mlp((y_dim + x_dim, *_check_hidden(hidden), 1))
+
+    def forward(self, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        check_tensor("y", y, ndim=2, last_dim=self.y_dim)
+        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
+        if x.shape[0] != y.shape[0]:
+            raise ValueError(f"x: expected {y.shape[0]} rows like y, got {describe(x)}")
+        return self.net(torch.cat([y, x], dim=-1)).squeeze(-1)
+
+
+class GeneratorMLP(nn.Module):
+    """``G_θ(X)`` (or ``G_θ(X, Z)`` when ``noise_dim > 0``): proposes completions in [0, 1].
+
+    ``forward(x, noise=None)``: ``x`` (N, x_dim), ``noise`` (N, noise_dim) ->
+    ``sigmoid(MLP([X, Z]))`` of shape (N, y_dim).  With ``noise_dim = 0`` the generator is a
+    deterministic function of ``X`` -- one proposal per input, as in the lecture.
+    """
+
+    def __init__(self, x_dim: int, y_dim: int, hidden: Sequence[int] = (128, 128), noise_dim: int = 0):
+        super().__init__()
+        self.x_dim = check_positive_int("x_dim", x_dim)
+        self.y_dim = check_positive_int("y_dim", y_dim)
+        self.noise_dim = check_positive_int("noise_dim", noise_dim, minimum=0)
+        self.net = _mlp((x_dim + noise_dim, *_check_hidden(hidden), y_dim))
+
+    def sample_noise(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor | None:
+        """Standard normal ``Z`` of shape (N, noise_dim) on the device/dtype of ``x`` (None if noise_dim = 0)."""
+        if self.noise_dim == 0:
+            return None
+        check_generator("generator", generator, like=x)
+        return torch.randn(x.shape[0], self.noise_dim, generator=generator, device=x.device, dtype=x.dtype)
+
+    def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
+        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
+        if self.noise_dim > 0:
+            if noise is None:
+                raise ValueError(f"noise: this generator needs noise of shape ({x.shape[0]}, {self.noise_dim}), got None")
+            check_tensor("noise", noise, ndim=2, last_dim=self.noise_dim)
+            x = torch.cat([x, noise], dim=-1)
+        return torch.sigmoid(self.net(x))
+
+
+def generator_pair_loss(energy: nn.Module, gen: GeneratorMLP, x: torch.Tensor, y: torch.Tensor, *,
+                        energy_penalty: float = 0.0, data_noise: float = 0.0,
+                        generator: torch.Generator | None = None) -> dict:
+    """One mini-batch of the min-max game, ready for a single optimiser.
+
+    ``loss = softplus(E_W(Y, X) − E_W(flip(G_θ(X)), X)) + α · mean(E_W(Y, X)² + E_W(Ŷ, X)²)``
+
+    The optional penalty (``α = energy_penalty``) keeps the energies near zero (no runaway);
+    it reads ``Ŷ`` detached, so it acts on W only.  ``data_noise`` (a std) adds Gaussian
+    noise to both ``Y`` and ``Ŷ`` before the energy sees them ("instance noise"), so the
+    energy cannot tell real from generated by trivial details such as exact zeros.
+    Returns a dict: ``loss`` (to minimise) and, for the history, the mean energies of the true (``e_true``), generated
+    (``e_generated``) and uniformly random (``e_random``, not trained on) completions.
+    """
+    y_hat = gen(x, gen.sample_noise(x, generator))                       # (N, y_dim)
+    if data_noise > 0:
+        y = y + data_noise * torch.randn(y.shape, generator=generator, device=y.device, dtype=y.dtype)
+        y_hat = y_hat + data_noise * torch.randn(y.shape, generator=generator, device=y.device, dtype=y.dtype)
+    e_true = energy(y, x)                                                # (N,)
+    e_gen = energy(flip_gradient(y_hat), x)                              # value E(G), θ-gradient flipped
+    loss = log_loss(e_true, e_gen)                                       # softplus(E(Y) − E(Ŷ)), mean
+    if energy_penalty > 0:
+        loss = loss + energy_penalty * (e_true.pow(2) + energy(y_hat.detach(), x).pow(2)).mean()
+    with torch.no_grad():
+        noise = torch.rand(y.shape, generator=generator, device=y.device, dtype=y.dtype)
+        e_random = energy(noise, x).mean()
+    return {"loss": loss, "e_true": e_true.detach().mean(), "e_generated": e_gen.detach().mean(),
+            "e_random": e_random}
+
+
+def train_generator_pair(energy: nn.Module, gen: GeneratorMLP, x: torch.Tensor, y: torch.Tensor, *,
+                         epochs: int = 100, lr: float = 1e-3, lr_ratio: float = 1.0, energy_penalty: float = 0.0,
+                         data_noise: float = 0.0, betas: tuple[float, float] = (0.5, 0.999),
+                         batch_size: int | None = 128, generator: torch.Generator | None = None,
+                         progress: bool = True, callback=None) -> History:
+    """Train ``energy`` (W) and ``gen`` (θ) together with ONE Adam optimiser.
+
+    The energy's parameters use learning rate ``lr``, the generator's ``lr * lr_ratio``
+    (the learning-rate ratio is the usual knob when one player runs away); Adam's
+    ``betas`` default to (0.5, 0.999), less momentum, as usual for such games.  Each step
+    minimises :func:`generator_pair_loss`; thanks to :func:`flip_gradient` that is a
+    descent step in W and an ascent step in θ.  Returns the per-epoch :class:`History`
+    with ``loss``, ``e_true``, ``e_generated`` and ``e_random``.
+    """
+    check_tensor("x", x, ndim=2)
+    check_tensor("y", y, ndim=2)
+    check_positive_float("lr_ratio", lr_ratio)
+    check_positive_float("energy_penalty", energy_penalty, allow_zero=True)
+    check_positive_float("data_noise", data_noise, allow_zero=True)
+    check_generator("generator", generator, like=x)
+    optimizer = torch.optim.Adam([
+        {"params": energy.parameters(), "lr": lr},
+        {"params": gen.parameters(), "lr": lr * lr_ratio},
+    ], lr=lr, betas=betas)
+    pair = nn.ModuleDict({"energy": energy, "generator": gen})
+
+    def loss_fn(model, xb, yb):
+        return generator_pair_loss(model["energy"], model["generator"], xb, yb,
+                                   energy_penalty=energy_penalty, data_noise=data_noise, generator=generator)
+
+    return fit(pair, loss_fn, (x, y), epochs=epochs, lr=lr, batch_size=batch_size, optimizer=optimizer,
+               generator=generator, progress=progress, callback=callback)
+
+
+def energy_descent(energy: nn.Module, x: torch.Tensor, y0: torch.Tensor, *, steps: int = 30, lr: float = 0.01,
+                   bounds: tuple[float, float] | None = (0.0, 1.0)) -> Descent:
+    """Refine completions: ``Y ← clamp(Y − η ∇_Y E_W(Y, X))`` for ``steps`` steps, from ``y0``.
+
+    Row ``n`` of ``y0`` (N, y_dim) descends ``E_W(·, x[n])``; stack several starts per input
+    as extra rows (repeat ``x``).  ``bounds`` keeps pixels in range (None: unconstrained).
+    A thin wrapper of :func:`energylab.inference.gradient_descent`; returns its
+    :class:`~energylab.inference.Descent` (final ``y``, ``energies``, ``trajectory``).
+    """
+    check_tensor("y0", y0, ndim=2)
+    check_tensor("x", x, ndim=2)
+    if x.shape[0] != y0.shape[0]:
+        raise ValueError(f"x: expected {y0.shape[0]} rows like y0, got {describe(x)}")
+    box = None if bounds is None else [bounds] * y0.shape[1]
+    return gradient_descent(lambda y: energy(y, x), y0, steps=steps, lr=lr, bounds=box)
