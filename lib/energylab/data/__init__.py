@@ -1,4 +1,5 @@
 """Offline data sets: everything is generated here or shipped with a package."""
+from .digits import InpaintingData, digits_inpainting, join_images, split_images
 from .inverse import bishop_forward, bishop_inverse
 from .planets import (
     MATERIALS,
