@@ -1,5 +1,16 @@
 """Plots used by the lectures. Call :func:`use_style` once per notebook."""
+from .energy import (
+    loss_gradients,
+    plot_energy_surface,
+    plot_energy_surface_3d,
+    plot_gibbs,
+    plot_loss_shapes,
+    plot_surface_grid,
+    plot_trajectories,
+)
 from .mdn import plot_conditional_density, plot_mixture_params
 from .style import COLORS, use_style
 
-__all__ = ["COLORS", "use_style", "plot_conditional_density", "plot_mixture_params"]
+__all__ = ["COLORS", "use_style", "plot_conditional_density", "plot_mixture_params",
+           "plot_energy_surface", "plot_energy_surface_3d", "plot_trajectories", "plot_surface_grid",
+           "plot_gibbs", "plot_loss_shapes", "loss_gradients"]
