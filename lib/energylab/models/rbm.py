@@ -101,14 +101,20 @@ class _RBM(nn.Module):
 
     def hidden_probs(self, v: torch.Tensor) -> torch.Tensor:
         """``p(h_j = 1 | v)``, shape (B, n_h)."""
-        self._v(v)
-        return torch.sigmoid(torch.addmm(self.c, self._visible_input(v), self.W))
+        return self._hidden_probs(self._v(v))
+
+    def _hidden_probs(self, v):  # unchecked: the training loops check once, then call these
+        return torch.addmm(self.c, self._visible_input(v), self.W).sigmoid_()
 
     def sample_hidden(self, v: torch.Tensor, *, generator=None) -> torch.Tensor:
         """``h ~ p(h | v)``, shape (B, n_h)."""
         return sample_bernoulli(self.hidden_probs(v), generator=generator)
 
     def sample_visible(self, h: torch.Tensor, *, generator=None) -> torch.Tensor:
+        """``v ~ p(v | h)``, shape (B, n_v)."""
+        return self._sample_visible(self._h(h), generator)
+
+    def _sample_visible(self, h, generator):
         raise NotImplementedError
 
     @torch.no_grad()
@@ -141,9 +147,30 @@ class _RBM(nn.Module):
     def free_energy(self, v: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def statistics(self, v: torch.Tensor, hidden_probs: torch.Tensor) -> RBMGradient:
-        """Batch means of ``-dE/dθ`` with ``h`` replaced by ``p(h | v)`` (= ``-dF/dθ``)."""
-        raise NotImplementedError
+    def _bias_input(self, v):
+        """``-dE/db``: ``v`` (Bernoulli) or ``(v - b) / sigma^2`` (Gaussian)."""
+        return v
+
+    def weighted_statistics(self, x: torch.Tensor, probs: torch.Tensor, weights: torch.Tensor) -> RBMGradient:
+        """``sum_r weights_r * (-dE/dθ)(x_r, h = probs_r)`` over the rows r of ``x`` (R, n_v),
+        ``probs = p(h | x)`` (R, n_h), ``weights`` (R,). For Bernoulli units:
+        ``W: x^T diag(w) probs``, ``b: w^T x``, ``c: w^T probs``."""
+        return RBMGradient(self._visible_input(x).T @ (probs * weights[:, None]),
+                           weights @ self._bias_input(x), weights @ probs)
+
+    def gradient(self, v_data, probs_data, v_model, probs_model) -> RBMGradient:
+        """``<-dF/dθ>_data - <-dF/dθ>_model`` (``-dF/dθ`` is ``-dE/dθ`` with ``h`` replaced
+        by ``p(h | v)``): the weighted statistics of the stacked rows, data rows
+        weighted ``+1/n_data`` and model rows ``-1/n_model``."""
+        weights = _phase_weights(v_data.shape[0], v_model.shape[0], v_data)
+        return self.weighted_statistics(torch.cat([v_data, v_model]), torch.cat([probs_data, probs_model]), weights)
+
+    @torch.no_grad()
+    def _ascend_(self, x, probs, weights):
+        """``θ += weighted_statistics(x, probs, weights)``, in place (the training loop's update)."""
+        self.b.addmv_(self._bias_input(x).T, weights)  # before W: the Gaussian b-statistic reads b
+        self.W.addmm_(self._visible_input(x).T, probs * weights[:, None])
+        self.c.addmv_(probs.T, weights)
 
     def _log_z_over_hidden(self, h: torch.Tensor) -> torch.Tensor:
         """``log sum_v exp(-E(v, h))`` for a (S, n_h) batch of hidden states, (S,)."""
@@ -195,23 +222,20 @@ class BernoulliRBM(_RBM):
 
     def visible_probs(self, h: torch.Tensor) -> torch.Tensor:
         """``p(v_i = 1 | h)``, shape (B, n_v)."""
-        self._h(h)
-        return torch.sigmoid(torch.addmm(self.b, h, self.W.T))
+        return self._visible_probs(self._h(h))
 
     visible_mean = visible_probs
 
-    def sample_visible(self, h: torch.Tensor, *, generator=None) -> torch.Tensor:
-        """``v ~ p(v | h)``, shape (B, n_v)."""
-        return sample_bernoulli(self.visible_probs(h), generator=generator)
+    def _visible_probs(self, h):
+        return torch.addmm(self.b, h, self.W.T).sigmoid_()
+
+    def _sample_visible(self, h, generator):
+        return sample_bernoulli(self._visible_probs(h), generator=generator)
 
     def free_energy(self, v: torch.Tensor) -> torch.Tensor:
         """``F(v) = -b^T v - sum_j softplus(c_j + v^T W_:j)``, shape (B,)."""
         self._v(v)
         return -v @ self.b - F.softplus(torch.addmm(self.c, v, self.W)).sum(-1)
-
-    def statistics(self, v, hidden_probs) -> RBMGradient:
-        n = v.shape[0]
-        return RBMGradient(v.T @ hidden_probs / n, v.mean(0), hidden_probs.mean(0))
 
     def _log_z_over_hidden(self, h):
         # sum over v of exp(-E) factorises: exp(c.h) prod_i (1 + exp(b_i + W_i. h))
@@ -279,7 +303,7 @@ class GaussianBernoulliRBM(_RBM):
         self._h(h)
         return self.b + self.sigma * (h @ self.W.T)
 
-    def sample_visible(self, h: torch.Tensor, *, generator=None) -> torch.Tensor:
+    def _sample_visible(self, h, generator):
         """``v ~ N(b + sigma * W h, sigma^2)``, shape (B, n_v)."""
         mean = self.visible_mean(h)
         noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype, device=mean.device)
@@ -291,11 +315,8 @@ class GaussianBernoulliRBM(_RBM):
         quad = (((v - self.b) / self.sigma) ** 2).sum(-1) / 2
         return quad - F.softplus(torch.addmm(self.c, self._visible_input(v), self.W)).sum(-1)
 
-    def statistics(self, v, hidden_probs) -> RBMGradient:
-        n = v.shape[0]
-        scaled = self._visible_input(v)
-        return RBMGradient(scaled.T @ hidden_probs / n, ((v - self.b) / self.sigma**2).mean(0),
-                           hidden_probs.mean(0))
+    def _bias_input(self, v):
+        return (v - self.b) / self.sigma**2
 
     def _log_z_over_hidden(self, h):
         # the Gaussian integral over v: c.h + (b/sigma).(W h) + |W h|^2 / 2 + sum_i log(sqrt(2 pi) sigma_i)
@@ -318,20 +339,37 @@ class PersistentChains:
         self.hidden = hidden
 
 
-def _negative_phase(rbm: _RBM, h: torch.Tensor, k: int, generator):
-    """k block-Gibbs steps from hidden states h: returns (v, p(h|v), h ~ p(h|v)) of the last step.
-    Random draws, in order: v, then h, per step."""
-    for _ in range(k):
-        v = rbm.sample_visible(h, generator=generator)
-        probs = rbm.hidden_probs(v)
-        h = sample_bernoulli(probs, generator=generator)
-    return v, probs, h
+def _phase_weights(n_data: int, n_model: int, like: torch.Tensor) -> torch.Tensor:
+    """``+1/n_data`` for each data row, then ``-1/n_model`` for each model row, (n_data + n_model,)."""
+    return torch.cat([torch.full((n_data,), 1.0 / n_data, dtype=like.dtype, device=like.device),
+                      torch.full((n_model,), -1.0 / n_model, dtype=like.dtype, device=like.device)])
 
 
-def _difference(rbm, v_data, probs_data, v_model, probs_model) -> RBMGradient:
-    pos = rbm.statistics(v_data, probs_data)
-    neg = rbm.statistics(v_model, probs_model)
-    return RBMGradient(pos.W - neg.W, pos.b - neg.b, pos.c - neg.c)
+def _model_visible(rbm: _RBM, h: torch.Tensor, k: int, generator) -> torch.Tensor:
+    """k block-Gibbs steps started from hidden states h, ending on the visible layer:
+    ``v ~ p(v|h)``, then (k - 1) times ``h ~ p(h|v), v ~ p(v|h)``."""
+    v = rbm._sample_visible(h, generator)
+    for _ in range(k - 1):
+        v = rbm._sample_visible(rbm.sample_hidden(v, generator=generator), generator)
+    return v
+
+
+def _cd_rows(rbm, v, k, generator):
+    """CD-k: stacked rows ``[v; v_k]`` and their ``p(h | .)``; the chain starts at ``h_0 ~ p(h | v)``."""
+    probs = rbm._hidden_probs(v)
+    v_model = _model_visible(rbm, sample_bernoulli(probs, generator=generator), k, generator)
+    return torch.cat([v, v_model]), torch.cat([probs, rbm._hidden_probs(v_model)])
+
+
+def _pcd_rows(rbm, v, chains, k, generator):
+    """PCD-k: stacked rows ``[v; v_model]`` and their ``p(h | .)`` (one product for both
+    phases); the chains move on to ``h ~ p(h | v_model)``. Draws per step: v, then h
+    -- the order of scikit-learn's ``_fit``."""
+    v_model = _model_visible(rbm, chains.hidden, k, generator)
+    rows = torch.cat([v, v_model])
+    probs = rbm._hidden_probs(rows)
+    chains.hidden = sample_bernoulli(probs[v.shape[0]:], generator=generator)
+    return rows, probs
 
 
 @torch.no_grad()
@@ -346,9 +384,9 @@ def cd_gradient(rbm: _RBM, v: torch.Tensor, k: int = 1, *, generator=None) -> tu
     rbm._v(v)
     check_positive_int("k", k)
     check_generator("generator", generator, like=v)
-    probs = rbm.hidden_probs(v)
-    v_model, probs_model, _ = _negative_phase(rbm, sample_bernoulli(probs, generator=generator), k, generator)
-    return _difference(rbm, v, probs, v_model, probs_model), v_model
+    rows, probs = _cd_rows(rbm, v, k, generator)
+    n = v.shape[0]
+    return rbm.weighted_statistics(rows, probs, _phase_weights(n, n, v)), rows[n:]
 
 
 @torch.no_grad()
@@ -359,9 +397,9 @@ def pcd_gradient(rbm: _RBM, v: torch.Tensor, chains: PersistentChains, k: int = 
     rbm._v(v)
     check_positive_int("k", k)
     check_generator("generator", generator, like=v)
-    probs = rbm.hidden_probs(v)
-    v_model, probs_model, chains.hidden = _negative_phase(rbm, chains.hidden, k, generator)
-    return _difference(rbm, v, probs, v_model, probs_model)
+    rbm._h(chains.hidden, "chains.hidden")
+    rows, probs = _pcd_rows(rbm, v, chains, k, generator)
+    return rbm.weighted_statistics(rows, probs, _phase_weights(v.shape[0], chains.hidden.shape[0], v))
 
 
 @torch.no_grad()
@@ -395,9 +433,14 @@ def train_rbm(
         raise ValueError(f"method: expected 'cd' or 'pcd', got {method!r}")
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
+    check_positive_int("k", k)
     check_positive_float("lr", lr)
+    check_generator("generator", generator, like=data)
     if method == "pcd" and chains is None:
         chains = PersistentChains(rbm, batch_size)
+    if chains is not None:
+        rbm._h(chains.hidden, "chains.hidden")
+    weights = {}  # batch size -> lr * phase weights
     for epoch in range(epochs):
         if shuffle:
             order = torch.randperm(data.shape[0], generator=generator,
@@ -405,12 +448,16 @@ def train_rbm(
             batches = data[order.to(data.device)].split(batch_size)
         else:
             batches = data.split(batch_size)
-        for batch in batches:
-            if method == "pcd":
-                grad = pcd_gradient(rbm, batch, chains, k, generator=generator)
-            else:
-                grad, _ = cd_gradient(rbm, batch, k, generator=generator)
-            apply_gradient(rbm, grad, lr)
+        with torch.no_grad():
+            for batch in batches:  # pcd_gradient / cd_gradient + apply_gradient, fused and checked once above
+                n = batch.shape[0]
+                if n not in weights:
+                    weights[n] = lr * _phase_weights(n, n if chains is None else chains.hidden.shape[0], data)
+                if method == "pcd":
+                    rows, probs = _pcd_rows(rbm, batch, chains, k, generator)
+                else:
+                    rows, probs = _cd_rows(rbm, batch, k, generator)
+                rbm._ascend_(rows, probs, weights[n])
         if callback is not None:
             callback(epoch, rbm)
     return chains

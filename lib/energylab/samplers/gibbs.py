@@ -28,7 +28,7 @@ def sample_bernoulli(probs: torch.Tensor, *, generator: torch.Generator | None =
     same recipe as scikit-learn's BernoulliRBM, so its randomness can be replayed.
     """
     uniform = torch.rand(probs.shape, generator=generator, dtype=probs.dtype, device=probs.device)
-    return (uniform < probs).to(probs.dtype)
+    return uniform.lt_(probs)  # in place: 1.0 where uniform < probs, else 0.0
 
 
 def sequential_gibbs_sweep(
