@@ -131,6 +131,17 @@ def _check_common(x, step_size, noise_scale, grad_clip, clamp, generator):
 
 
 # --------------------------------------------------------------------------- ULA / SGLD
+def _langevin_update(energy, x, step_size, sigma, grad_clip, clamp, noise):
+    """The ULA/SGLD update itself, without argument checks (parameters already frozen)."""
+    _, grad = energy_and_grad(energy, x)
+    if grad_clip is not None:
+        grad = _clip_per_chain(grad, grad_clip)
+    x_new = x.detach() - step_size * grad + sigma * noise
+    if clamp is not None:
+        x_new = x_new.clamp(float(clamp[0]), float(clamp[1]))
+    return x_new
+
+
 def langevin_step(energy: Energy, x: torch.Tensor, *, step_size: float, noise_scale: float | None = None,
                   grad_clip: float | None = None, clamp: tuple[float, float] | None = None,
                   noise: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -148,13 +159,7 @@ def langevin_step(energy: Energy, x: torch.Tensor, *, step_size: float, noise_sc
     elif not isinstance(noise, torch.Tensor) or noise.shape != x.shape:
         raise ValueError(f"noise: expected a tensor of the shape of x {tuple(x.shape)}, got {describe(noise)}")
     with frozen(energy):
-        _, grad = energy_and_grad(energy, x)
-    if grad_clip is not None:
-        grad = _clip_per_chain(grad, grad_clip)
-    x_new = x.detach() - step_size * grad + sigma * noise
-    if clamp is not None:
-        x_new = x_new.clamp(float(clamp[0]), float(clamp[1]))
-    return x_new
+        return _langevin_update(energy, x, step_size, sigma, grad_clip, clamp, noise)
 
 
 def sgld(energy: Energy, x0: torch.Tensor, *, n_steps: int, step_size: float, noise_scale: float | None = None,
@@ -168,12 +173,13 @@ def sgld(energy: Energy, x0: torch.Tensor, *, n_steps: int, step_size: float, no
     """
     check_positive_int("n_steps", n_steps, minimum=0)
     _check_common(x0, step_size, noise_scale, grad_clip, clamp, generator)
+    sigma = math.sqrt(2.0 * step_size) if noise_scale is None else noise_scale
     x = x0.detach()
     chain = [x] if return_chain else None
     with frozen(energy):
         for _ in range(n_steps):
-            x = langevin_step(energy, x, step_size=step_size, noise_scale=noise_scale,
-                              grad_clip=grad_clip, clamp=clamp, generator=generator)
+            noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+            x = _langevin_update(energy, x, step_size, sigma, grad_clip, clamp, noise)
             if return_chain:
                 chain.append(x)
     return (x, torch.stack(chain)) if return_chain else x
@@ -203,12 +209,16 @@ def mala_step(energy: Energy, x: torch.Tensor, *, step_size: float,
     probability :math:`\min(1, \exp(E(x) - E(x') + \log q(x|x') - \log q(x'|x)))`.
     """
     _check_common(x, step_size, None, None, None, generator)
-    x = x.detach()
     with frozen(energy):
-        e, grad = energy_and_grad(energy, x)
-        noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        proposal = x - step_size * grad + math.sqrt(2.0 * step_size) * noise
-        e_prop, grad_prop = energy_and_grad(energy, proposal)
+        return _mala_update(energy, x.detach(), step_size, generator)
+
+
+def _mala_update(energy, x, step_size, generator):
+    """The MALA update itself, without argument checks (parameters already frozen)."""
+    e, grad = energy_and_grad(energy, x)
+    noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    proposal = x - step_size * grad + math.sqrt(2.0 * step_size) * noise
+    e_prop, grad_prop = energy_and_grad(energy, proposal)
     log_ratio = (e - e_prop) + _log_q(x, proposal, grad_prop, step_size) - _log_q(proposal, x, grad, step_size)
     u = torch.rand(x.shape[0], generator=generator, device=x.device, dtype=x.dtype)
     accepted = torch.log(u) < log_ratio                              # (n_chains,)
@@ -230,7 +240,7 @@ def mala(energy: Energy, x0: torch.Tensor, *, n_steps: int, step_size: float,
     n_accepted = torch.zeros(x.shape[0], device=x.device, dtype=x.dtype)
     with frozen(energy):
         for _ in range(n_steps):
-            x, accepted = mala_step(energy, x, step_size=step_size, generator=generator)
+            x, accepted = _mala_update(energy, x, step_size, generator)
             n_accepted += accepted.to(x.dtype)
             if return_chain:
                 chain.append(x)
