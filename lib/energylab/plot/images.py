@@ -1,0 +1,124 @@
+"""Small images in grids: digits, Hopfield patterns, RBM filters, Gibbs chains over
+time (a grid and an animation). Everything is tiled into one mosaic and drawn
+with a single ``imshow`` -- fast, and small when embedded in a notebook."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib import animation
+
+from .._checks import check_positive_int, describe
+
+__all__ = ["tile_images", "plot_images", "plot_chain_grid", "chain_animation"]
+
+
+#: Colour of the gaps between tiles (distinct from any grey level of the images).
+GAP_COLOR = "#9ecae1"
+
+
+def _with_gaps(cmap):
+    """A copy of ``cmap`` that paints masked (NaN) cells -- the gaps -- in GAP_COLOR."""
+    cmap = plt.get_cmap(cmap).copy()
+    cmap.set_bad(GAP_COLOR)
+    return cmap
+
+
+def _numpy(images) -> np.ndarray:
+    if isinstance(images, torch.Tensor):
+        images = images.detach().cpu().to(torch.float64).numpy()
+    return np.asarray(images, dtype=np.float64)
+
+
+def tile_images(images, shape: tuple[int, int], ncols: int, *, pad: int = 1, pad_value: float = np.nan) -> np.ndarray:
+    """Arrange N flat images (N, H*W) into one array, ``ncols`` per row, ``pad`` cells of
+    ``pad_value`` between the tiles and around the border."""
+    images = _numpy(images)
+    height, width = shape
+    if images.ndim != 2 or images.shape[1] != height * width:
+        raise ValueError(f"images: expected (N, {height * width}) for shape {shape}, got array of shape {images.shape}")
+    check_positive_int("ncols", ncols)
+    n = images.shape[0]
+    nrows = -(-n // ncols)
+    mosaic = np.full((nrows * (height + pad) - pad, ncols * (width + pad) - pad), pad_value)
+    for k in range(n):  # a handful of small images: a plain loop is clearest
+        r, c = divmod(k, ncols)
+        mosaic[r * (height + pad): r * (height + pad) + height, c * (width + pad): c * (width + pad) + width] = \
+            images[k].reshape(height, width)
+    return np.pad(mosaic, pad, constant_values=pad_value) if pad else mosaic  # a frame around it all
+
+
+def plot_images(images, *, shape=(8, 8), ncols: int | None = None, ax=None, cmap: str = "gray_r",
+                vmin: float | None = None, vmax: float | None = None, title: str | None = None):
+    """Show N flat images (N, H*W) as a grid in one axes; returns the axes."""
+    images = _numpy(images)
+    ncols = ncols or int(np.ceil(np.sqrt(len(images))))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(10, 0.6 * ncols + 0.4), min(10, 0.6 * (-(-len(images) // ncols)) + 0.4)))
+    mosaic = tile_images(images, shape, ncols)
+    ax.imshow(np.ma.masked_invalid(mosaic), cmap=_with_gaps(cmap), vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_chain_grid(frames, *, shape=(8, 8), steps: Sequence[int] | None = None, ax=None, cmap: str = "gray_r",
+                    vmin: float = 0.0, vmax: float = 1.0, title: str | None = None):
+    """Gibbs chains as a grid: one row per chain, one column per recorded step.
+
+    ``frames``: (T, B, H*W), e.g. from ``rbm.gibbs_chain``; ``steps`` labels the columns."""
+    frames = _numpy(frames)
+    if frames.ndim != 3:
+        raise ValueError(f"frames: expected (T, B, H*W), got array of shape {frames.shape}")
+    n_frames, n_chains, _ = frames.shape
+    by_chain = frames.transpose(1, 0, 2).reshape(n_frames * n_chains, -1)  # row-major: chain, then time
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(12, 0.55 * n_frames + 0.8), min(10, 0.55 * n_chains + 0.6)))
+    ax.imshow(np.ma.masked_invalid(tile_images(by_chain, shape, n_frames)), cmap=_with_gaps(cmap), vmin=vmin, vmax=vmax,
+              interpolation="nearest")
+    height, width = shape
+    ax.set_xticks([1 + c * (width + 1) + (width - 1) / 2 for c in range(n_frames)])
+    ax.set_xticklabels([str(s) for s in (steps if steps is not None else range(n_frames))], fontsize=8)
+    ax.set_yticks([]), ax.grid(False)
+    ax.set_xlabel("Gibbs step")
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def chain_animation(frames, *, shape=(8, 8), steps: Sequence[int] | None = None, ncols: int | None = None,
+                    interval: int = 150, cmap: str = "gray_r", vmin: float = 0.0, vmax: float = 1.0,
+                    size: float = 3.0):
+    """An animation of B chains side by side over T recorded steps (``frames`` (T, B, H*W)).
+
+    Returns a ``matplotlib.animation.FuncAnimation``; in a notebook show it with
+    ``IPython.display.HTML(anim.to_jshtml())`` (the figure itself is closed here)."""
+    frames = _numpy(frames)
+    if frames.ndim != 3:
+        raise ValueError(f"frames: expected (T, B, H*W), got array of shape {frames.shape}")
+    n_frames, n_chains, _ = frames.shape
+    ncols = ncols or int(np.ceil(np.sqrt(n_chains)))
+    labels = list(steps) if steps is not None else list(range(n_frames))
+    fig, ax = plt.subplots(figsize=(size, size * (-(-n_chains // ncols)) / ncols + 0.3))
+    image = ax.imshow(np.ma.masked_invalid(tile_images(frames[0], shape, ncols)), cmap=_with_gaps(cmap), vmin=vmin, vmax=vmax,
+                      interpolation="nearest")
+    ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    title = ax.set_title(f"Gibbs step {labels[0]}")
+
+    def draw(t):
+        image.set_data(np.ma.masked_invalid(tile_images(frames[t], shape, ncols)))
+        title.set_text(f"Gibbs step {labels[t]}")
+        return image, title
+
+    anim = animation.FuncAnimation(fig, draw, frames=n_frames, interval=interval, blit=False)
+    plt.close(fig)
+    return anim
