@@ -217,3 +217,12 @@ def test_segmentation_and_data_errors(generator):
         digit_strings(3, split="valid")
     with pytest.raises(ValueError, match="length"):
         grammar_sequences(3, length=(4, 2))
+
+
+def test_string_accuracy_counts_exact_strings():
+    from energylab.structured import Reading, string_accuracy
+
+    reading = Reading(torch.tensor([[1, 2, -1], [3, 4, 5], [7, -1, -1]]), torch.tensor([2, 3, 1]),
+                      torch.zeros(3, 3, 2, dtype=torch.long), torch.zeros(3))
+    labels = torch.tensor([[1, 2], [3, 4], [7, -1]])
+    assert string_accuracy(reading, labels, torch.tensor([2, 2, 1])) == pytest.approx(2 / 3)

@@ -25,7 +25,7 @@ from .inference import (
 from .losses import sequence_hinge_loss, sequence_loss, sequence_nll_loss, sequence_perceptron_loss
 from .dtw import Alignment, dtw, pairwise_distances, path_indices
 from .factor_graph import FactorChain, build_trellis, exhaustive_search, lecture_factor_graph, trellis_search
-from .segmentation import DigitStringReader, Reading
+from .segmentation import DigitStringReader, Reading, string_accuracy
 
 __all__ = [
     "PAD", "ChainEnergy", "chain_energy", "check_chain", "hamming", "mask_from_lengths",
@@ -34,5 +34,5 @@ __all__ = [
     "sequence_hinge_loss", "sequence_loss", "sequence_nll_loss", "sequence_perceptron_loss",
     "Alignment", "dtw", "pairwise_distances", "path_indices",
     "FactorChain", "build_trellis", "exhaustive_search", "lecture_factor_graph", "trellis_search",
-    "DigitStringReader", "Reading",
+    "DigitStringReader", "Reading", "string_accuracy",
 ]

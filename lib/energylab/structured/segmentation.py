@@ -31,7 +31,7 @@ from torch import nn
 
 from .._checks import check_positive_float, check_positive_int, check_tensor, describe
 
-__all__ = ["Reading", "centre_canvas", "segment_canvases", "DigitStringReader"]
+__all__ = ["Reading", "centre_canvas", "segment_canvases", "DigitStringReader", "string_accuracy"]
 
 #: Energy of an impossible partial path: finite so that soft minima keep finite gradients.
 UNREACHABLE = 1e9
@@ -206,3 +206,12 @@ class DigitStringReader(nn.Module):
         segments = torch.where(valid[..., None], rev_segments.gather(1, source[..., None].expand(-1, -1, 2)),
                                torch.full((b, k, 2), -1, dtype=torch.long, device=space.device))
         return Reading(labels, count, segments, energy)
+
+
+def string_accuracy(reading: Reading, labels: torch.Tensor, n_digits: torch.Tensor) -> float:
+    """Fraction of strings read exactly right (same number of digits, every digit right)."""
+    k = max(reading.labels.shape[1], labels.shape[1])
+    ours = torch.nn.functional.pad(reading.labels, (0, k - reading.labels.shape[1]), value=-1)
+    truth = torch.nn.functional.pad(labels.to(ours.device), (0, k - labels.shape[1]), value=-1)
+    same = (ours == truth).all(dim=1) & (reading.n_digits == n_digits.to(ours.device))
+    return float(same.float().mean())
