@@ -15,66 +15,67 @@ With ``E(y) = E(x, y)`` of the correct labels (per sequence, shape (B,)):
   which is ``-(1/beta) log p_beta(y | x)`` and tends to the perceptron loss as ``beta -> inf``.
 
 ``reduction`` is ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sequence, (B,)).
+
+The losses themselves are those of :mod:`energylab.losses`; what is special about
+sequences is only *how the contrastive energies are found* -- by dynamic programming
+instead of a table of all ``C^N`` answers.  Where :mod:`energylab.losses` expects the
+table ``e_all`` of every answer's energy, we hand it a one-column table holding what the
+trellis computes exactly: ``min_y E`` for the perceptron, the free energy ``F_beta`` for
+the NLL (``logsumexp`` of one entry is that entry, so the formulas agree exactly).
 """
 from __future__ import annotations
 
 import torch
 
-from .._checks import check_positive_float, describe
+from .. import losses as zoo
+from .._checks import describe
 from .chain import chain_energy, check_chain
+from .chain import hamming as hamming_distance
 from .inference import free_energy, loss_augmented_viterbi, most_offending_incorrect, viterbi
 
 __all__ = ["sequence_perceptron_loss", "sequence_hinge_loss", "sequence_nll_loss", "sequence_loss"]
 
 
-def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {describe(reduction)}")
-
-
 def sequence_perceptron_loss(unary, transitions, y, lengths=None, *, start=None, end=None,
                              reduction: str = "mean") -> torch.Tensor:
-    r"""``E(x, y) - min_{y'} E(x, y')`` (Collins' structured perceptron)."""
+    r"""``E(x, y) - min_{y'} E(x, y')`` (Collins' structured perceptron), via
+    :func:`energylab.losses.perceptron_loss` with ``min_{y'} E`` from Viterbi."""
     lengths = check_chain(unary, transitions, lengths, start, end)
     correct = chain_energy(unary, transitions, y, lengths, start=start, end=end)
     best = viterbi(unary, transitions, lengths, start=start, end=end).energy
-    return _reduce(correct - best, reduction)
+    return zoo.perceptron_loss(correct, best[:, None], reduction=reduction)
 
 
 def sequence_hinge_loss(unary, transitions, y, lengths=None, *, margin: float = 1.0, hamming: bool = True,
                         start=None, end=None, reduction: str = "mean") -> torch.Tensor:
     r"""Hinge loss with margin ``m(y, y')``.
 
-    ``hamming=True``: ``m(y, y') = margin * H(y, y')`` and the contrastive sequence comes
-    from loss-augmented Viterbi: ``E(y) - min_{y'} [E(y') - margin H(y, y')]``.
-    ``hamming=False``: ``max(0, margin + E(y) - E(y_bar))`` with the most offending
-    incorrect ``y_bar`` (second-best decoding).
+    ``hamming=True``: ``m(y, y') = margin * H(y, y')``; the most offending ``y'`` comes
+    from loss-augmented Viterbi and :func:`energylab.losses.pairwise_hinge_loss` gives
+    ``max(0, margin H(y, y') + E(y) - E(y')) = E(y) - min_{y'} [E(y') - margin H(y, y')]``.
+    ``hamming=False``: :func:`energylab.losses.hinge_loss`, ``max(0, margin + E(y) - E(y_bar))``
+    with the most offending incorrect ``y_bar`` (second-best decoding).
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
-    margin = check_positive_float("margin", margin, allow_zero=True)
     correct = chain_energy(unary, transitions, y, lengths, start=start, end=end)
     if hamming:
-        augmented = loss_augmented_viterbi(unary, transitions, y, lengths, margin=margin,
-                                           start=start, end=end).energy
-        loss = torch.relu(correct - augmented)                      # >= 0 already (y' = y); relu for safety
-    else:
-        offending = most_offending_incorrect(unary, transitions, y, lengths, start=start, end=end).energy
-        loss = torch.relu(margin + correct - offending)
-    return _reduce(loss, reduction)
+        offending = loss_augmented_viterbi(unary, transitions, y, lengths, margin=margin,
+                                           start=start, end=end).labels
+        e_neg = chain_energy(unary, transitions, offending, lengths, start=start, end=end)
+        margins = margin * hamming_distance(y, offending, lengths).to(unary.dtype)
+        return zoo.pairwise_hinge_loss(correct, e_neg[:, None], margins[:, None], reduction=reduction)
+    offending = most_offending_incorrect(unary, transitions, y, lengths, start=start, end=end).energy
+    return zoo.hinge_loss(correct, offending, margin, reduction=reduction)
 
 
 def sequence_nll_loss(unary, transitions, y, lengths=None, *, beta: float = 1.0, start=None, end=None,
                       reduction: str = "mean") -> torch.Tensor:
-    r"""``E(x, y) - F_beta(x) = -(1/beta) log p_beta(y | x)`` (a CRF's NLL when ``beta = 1``)."""
+    r"""``E(x, y) - F_beta(x) = -(1/beta) log p_beta(y | x)`` (a CRF's NLL when ``beta = 1``),
+    via :func:`energylab.losses.nll_loss` with ``F_beta`` from the forward algorithm."""
     lengths = check_chain(unary, transitions, lengths, start, end)
     correct = chain_energy(unary, transitions, y, lengths, start=start, end=end)
     free = free_energy(unary, transitions, lengths, beta=beta, start=start, end=end)
-    return _reduce(correct - free, reduction)
+    return zoo.nll_loss(correct, free[:, None], beta, reduction=reduction)
 
 
 def sequence_loss(kind: str, unary, transitions, y, lengths=None, **options) -> torch.Tensor:
