@@ -47,6 +47,13 @@ def _use_static(static: bool | None) -> bool:
     return static
 
 
+def _static(fig):
+    """Close the figure in pyplot (so that Jupyter's inline backend does not draw it a
+    second time) and return it: it still displays as the cell's value and can be saved."""
+    plt.close(fig)
+    return fig
+
+
 def _widget(controls: dict, draw) -> "object":
     """A VBox: the controls in a row above an Output that ``draw(**values)`` fills."""
     import ipywidgets as w
@@ -85,7 +92,7 @@ def gibbs_explorer(points: torch.Tensor | Grid, energies: torch.Tensor, *, beta:
         else:
             fig, axes = plt.subplots(1, len(betas), figsize=(3.2 * len(betas), 3.0), squeeze=False)
             plot_gibbs(points, energies, betas, axes[0])
-        return fig
+        return _static(fig)
     import ipywidgets as w
     slider = w.FloatLogSlider(value=beta, base=10, min=-2, max=2, step=0.05, description="β")
     return _widget({"beta": slider}, draw)
@@ -106,7 +113,7 @@ def loss_explorer(energies: torch.Tensor, target: int, *, loss: str = "hinge", m
 
     if _use_static(static):
         axes = plot_loss_shapes(energies, target, margin=margin, beta=beta)
-        return axes.flat[0].figure
+        return _static(axes.flat[0].figure)
     import ipywidgets as w
     controls = {
         "loss": w.Dropdown(options=list(LOSSES), value=loss, description="loss"),

@@ -58,7 +58,7 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
     if vmin is not None or vmax is not None:
         lo = np.min(image) if vmin is None else vmin
         hi = np.max(image) if vmax is None else vmax
-        levels = np.linspace(lo, hi, levels if isinstance(levels, int) else len(levels))
+        levels = np.linspace(lo, hi, (levels if isinstance(levels, int) else len(levels)) + 1)
         image = np.clip(image, lo, hi)
     filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), image, levels=levels, cmap="viridis")
     if colorbar:
