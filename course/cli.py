@@ -32,7 +32,7 @@ COURSE_DIR = Path(__file__).resolve().parent
 ROOT = COURSE_DIR.parent
 #: wall-clock limit for grading one submission (cells have their own limit in nbgrader_config.py)
 SUBMISSION_TIMEOUT_S = 30 * 60
-LOG_FIELDS = ["time", "assignment", "student", "status", "score", "max_score", "reason"]
+LOG_FIELDS = ["time", "assignment", "student", "status", "score", "max_score", "auto_max_score", "reason"]
 
 
 # --------------------------------------------------------------------------- layout
@@ -102,8 +102,11 @@ def release(course: Course, hw: str | None = None) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- autograde
-def _scores(course: Course, hw: str) -> dict[str, tuple[float, float]]:
-    """(score, max_score) per student with a graded submission of ``hw``."""
+def _scores(course: Course, hw: str) -> dict[str, tuple[float, float, float]]:
+    """(score, max_score, autograded max) per student with a graded submission of ``hw``.
+
+    Manually graded cells count in ``max_score`` but score nothing until an instructor
+    grades them; the autograded max leaves them out."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course.course_dir / 'gradebook.db'}") as gb:
@@ -111,7 +114,11 @@ def _scores(course: Course, hw: str) -> dict[str, tuple[float, float]]:
             assignment = gb.find_assignment(hw)
         except Exception:
             return {}
-        return {s.student.id: (float(s.score), float(s.max_score)) for s in assignment.submissions}
+        scores = {}
+        for s in assignment.submissions:
+            auto_max = sum(g.max_score for nb in s.notebooks for g in nb.grades if g.auto_score is not None)
+            scores[s.student.id] = (float(s.score), float(s.max_score), float(auto_max))
+        return scores
 
 
 def _log(course: Course, rows: list[dict]) -> None:
@@ -136,7 +143,7 @@ def _reason(proc: subprocess.CompletedProcess) -> str:
 def autograde_one(course: Course, hw: str, student: str, timeout: float = SUBMISSION_TIMEOUT_S) -> dict:
     """Grade one submission in its own process; never raises. Returns a log row."""
     row = {"time": dt.datetime.now().isoformat(timespec="seconds"), "assignment": hw, "student": student,
-           "status": "failed", "score": "", "max_score": "", "reason": ""}
+           "status": "failed", "score": "", "max_score": "", "auto_max_score": "", "reason": ""}
     try:
         proc = nbgrader(course, "autograde", hw, "--student", student, "--force", timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -144,7 +151,7 @@ def autograde_one(course: Course, hw: str, student: str, timeout: float = SUBMIS
         return row
     score = _scores(course, hw).get(student)
     if proc.returncode == 0 and score is not None:
-        row.update(status="graded", score=f"{score[0]:g}", max_score=f"{score[1]:g}")
+        row.update(status="graded", score=f"{score[0]:g}", max_score=f"{score[1]:g}", auto_max_score=f"{score[2]:g}")
     else:
         row["reason"] = _reason(proc)
     return row
@@ -196,7 +203,7 @@ def grades(course: Course, out: Path | None = None) -> Path:
         for student in sorted(students | scores.keys()):
             entry = log.get((hw, student))
             if student in scores and (entry is None or entry["status"] == "graded"):
-                score, max_score = scores[student]
+                score, max_score, _ = scores[student]
                 rows.append({"student": student, "assignment": hw, "score": f"{score:g}",
                              "max_score": f"{max_score:g}", "status": "graded", "reason": ""})
             elif entry is not None:
@@ -269,9 +276,11 @@ def check(course: Course, hw: str | None = None) -> bool:
             submit(temp, assignment, "blank", generated)
             rows = {r["student"]: r for r in autograde(temp, assignment)}
             sol, blank = rows.get("solution", {}), rows.get("blank", {})
-            full = sol.get("status") == "graded" and sol["score"] == sol["max_score"]
+            # full marks on everything the autograder grades (manual cells await an instructor)
+            full = sol.get("status") == "graded" and float(sol["score"]) == float(sol["auto_max_score"])
             zero = blank.get("status") == "graded" and float(blank["score"]) == 0
-            print(f"{assignment}: solution {sol.get('score')}/{sol.get('max_score')} "
+            print(f"{assignment}: solution {sol.get('score')}/{sol.get('auto_max_score')} autograded "
+                  f"(of {sol.get('max_score')} points) "
                   f"({'ok' if full else 'NOT FULL MARKS'}), blank {blank.get('score')} ({'ok' if zero else 'NOT ZERO'})")
             ok &= full and zero
     print("check passed" if ok else "check FAILED")
