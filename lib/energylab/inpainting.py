@@ -36,6 +36,7 @@ __all__ = [
     "completion_mse",
     "best_of_mse",
     "nearest_completions",
+    "plot_completions",
 ]
 
 
@@ -163,3 +164,34 @@ def nearest_completions(x: torch.Tensor, x_train: torch.Tensor, y_train: torch.T
     distance = torch.cdist(x, x_train)                                     # (N, N_train)
     nearest = distance.topk(k, dim=1, largest=False)
     return nearest.indices, nearest.values
+
+
+def plot_completions(columns: dict, n_rows: int | None = None, *, mask: torch.Tensor | None = None, fig=None):
+    """Draw a grid of 8x8 images: one column per entry of ``columns`` (title -> (N, 8, 8)),
+    one row per example.  With ``mask`` (8, 8) the hidden region is outlined in red."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    if not isinstance(columns, dict) or not columns:
+        raise TypeError(f"columns: expected a non-empty dict of title -> images (N, 8, 8), got {describe(columns)}")
+    for title, images in columns.items():
+        check_tensor(f"columns[{title!r}]", images, ndim=3)
+    n_rows = n_rows or min(len(images) for images in columns.values())
+    fig = fig or plt.figure(figsize=(1.1 * len(columns), 1.1 * n_rows))
+    axes = fig.subplots(n_rows, len(columns), squeeze=False)
+    box = None
+    if mask is not None:
+        rows, cols = torch.nonzero(mask, as_tuple=True)
+        box = (int(cols.min()) - 0.5, int(rows.min()) - 0.5, int(cols.max() - cols.min()) + 1, int(rows.max() - rows.min()) + 1)
+    for j, (title, images) in enumerate(columns.items()):
+        for i in range(n_rows):
+            ax = axes[i, j]
+            ax.imshow(images[i].detach().cpu(), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+            ax.grid(False)
+            ax.spines[:].set_visible(False)
+            if box is not None:
+                ax.add_patch(Rectangle(box[:2], box[2], box[3], fill=False, edgecolor="red", linewidth=1))
+            if i == 0:
+                ax.set_title(title, fontsize=9)
+    return fig
