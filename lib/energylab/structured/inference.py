@@ -73,7 +73,7 @@ def viterbi(unary, transitions, lengths=None, *, start=None, end=None) -> Decode
     b, n, c = unary.shape
     mask = mask_from_lengths(lengths, n)                            # (B, N)
     with torch.no_grad():
-        u = _batch_last(unary).unbind(0)                            # N tensors (C, B)
+        u = unary.permute(1, 2, 0).unbind(0)                        # N views (C, B): batch last
         w = transitions.unsqueeze(2)                                # (C_prev, C_next, 1)
         alpha = u[0] if start is None else u[0] + start[:, None]    # (C, B)
         history = [alpha]
@@ -84,11 +84,12 @@ def viterbi(unary, transitions, lengths=None, *, start=None, end=None) -> Decode
         if end is not None:
             final = final + end[:, None]
         y = final.argmin(dim=0)                                     # (B,) best label at t = L_b - 1
+        into = transitions.t().contiguous()                         # into[j] = W(:, j), the costs of entering j
         alive = mask.t().unbind(0)                                  # N tensors (B,)
         path = [y]
         for t in range(n - 2, -1, -1):                              # backtrace, all sequences at once:
             # b_t(y_{t+1}) = argmin_i [alpha_t(i) + W(i, y_{t+1})], recomputed along the path only
-            previous = (history[t] + transitions[:, y]).min(dim=0).indices
+            previous = (history[t].t() + into.index_select(0, y)).argmin(dim=1)   # (B, C) -> (B,)
             y = torch.where(alive[t + 1], previous, y)              # still after the end: stay put
             path.append(y)
         labels = torch.stack(path[::-1], dim=1).masked_fill(~mask, PAD)   # (B, N)
