@@ -103,9 +103,9 @@ def test_mala_matches_a_2d_gaussian_mixture(generator):
     second = sum(w * (s ** 2 * torch.eye(2, dtype=torch.float64) + torch.outer(m, m))
                  for w, m, s in zip(weights, means, stds))
     cov = second - torch.outer(mean, mean)
-    n = 8_000
+    n = 6_000
     x0 = 4 * torch.rand(n, 2, generator=generator, dtype=torch.float64) - 2
-    result = mala(mixture_energy(weights, means, stds), x0, n_steps=600, step_size=0.08, generator=generator)
+    result = mala(mixture_energy(weights, means, stds), x0, n_steps=400, step_size=0.12, generator=generator)
     assert_moments(result.x, mean, cov)
     # the mode weights are right (plug-in binomial bound); they start near 50/50
     right = (result.x[:, 0] > 0).double().mean()
@@ -156,9 +156,10 @@ def test_ula_matches_the_grid_oracle_on_a_1d_mixture_and_mala_the_exact_law(gene
     assert abs((x ** 2).mean() - ula_m2) < Z * se2
     assert ula_m2 - exact_m2 > Z * se2              # ULA's bias is visible: the exact law would fail
 
-    y = mala(energy, x0, n_steps=600, step_size=step, generator=generator).x[:, 0]
-    assert abs(y.mean() - exact_m1) < Z * torch.sqrt((exact_m2 - exact_m1 ** 2) / n)
-    assert abs((y ** 2).mean() - exact_m2) < Z * (y ** 2).std() / math.sqrt(n)
+    m = n // 2                                       # MALA costs two gradients per step
+    y = mala(energy, x0[:m], n_steps=400, step_size=step, generator=generator).x[:, 0]
+    assert abs(y.mean() - exact_m1) < Z * torch.sqrt((exact_m2 - exact_m1 ** 2) / m)
+    assert abs((y ** 2).mean() - exact_m2) < Z * (y ** 2).std() / math.sqrt(m)
 
 
 def test_one_step_by_hand_with_explicit_noise():
