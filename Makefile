@@ -11,6 +11,8 @@ export PATH := $(BIN):$(PATH)
 
 # Which assignment the instructor targets (empty = all): make release HW=hw1_mdn
 HW ?=
+# Test workers (pytest-xdist); each assignment's grading batch stays on one worker.
+JOBS ?= 2
 
 .PHONY: setup lab test release autograde feedback grades check bench site clean
 
@@ -25,7 +27,7 @@ lab: setup
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 release: setup
 	$(PY) -m course release $(HW)

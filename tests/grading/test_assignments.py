@@ -90,7 +90,8 @@ class Graded:
             return float(grade.score), float(grade.max_score)
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
+# one xdist group per assignment: its tests share one grading batch on one worker
+@pytest.fixture(scope="module", params=[pytest.param(hw, marks=pytest.mark.xdist_group(hw)) for hw in ASSIGNMENTS])
 def graded(request, tmp_path_factory) -> Graded:
     hw = request.param
     cases = load_cases(hw)
