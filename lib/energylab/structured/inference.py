@@ -176,6 +176,8 @@ def log_partition(unary, transitions, lengths=None, *, beta: float = 1.0, start=
     ``a_0(j) = -beta U_0(j)``,
     ``a_t(j) = -beta U_t(j) + logsumexp_i [a_{t-1}(i) - beta W(i, j)]`` for ``t < L``,
     ``log Z_beta = logsumexp_j a_{L-1}(j)``.  Differentiable: see :func:`marginals`.
+    (All sequences run to ``N`` and each answer is read at ``L_b - 1``, so padded unary
+    entries must be finite -- zeros are fine -- or NaNs would leak into the gradients.)
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
     beta = check_positive_float("beta", beta)
