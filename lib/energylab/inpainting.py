@@ -186,7 +186,7 @@ def plot_completions(columns: dict, n_rows: int | None = None, *, mask: torch.Te
     for j, (title, images) in enumerate(columns.items()):
         for i in range(n_rows):
             ax = axes[i, j]
-            ax.imshow(images[i].detach().cpu(), cmap="gray_r", vmin=0, vmax=1)
+            ax.imshow(images[i].detach().cpu().numpy(), cmap="gray_r", vmin=0, vmax=1)
             ax.set_xticks([]), ax.set_yticks([])
             ax.grid(False)
             ax.spines[:].set_visible(False)

@@ -13,6 +13,7 @@ from energylab.inpainting import (
     completion_mse,
     fit_regression,
     nearest_completions,
+    plot_completions,
 )
 
 
@@ -110,6 +111,18 @@ def test_regression_learns_a_linear_map(generator):
     history = fit_regression(model, x, y, epochs=150, lr=1e-2, batch_size=64, generator=generator, progress=False)
     assert history["loss"][-1] < 0.05 * history["loss"][0]
     assert completion_mse(model(x).detach(), y) < 1e-3
+
+
+def test_plot_completions_draws_one_axis_per_image(generator):
+    import matplotlib.pyplot as plt
+
+    images = torch.rand(3, 8, 8, generator=generator)
+    fig = plot_completions({"a": images, "b": images[:2]}, mask=digit_mask("bottom"))
+    assert len(fig.axes) == 2 * 2                              # rows = the shortest column
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["a", "b"]
+    plt.close(fig)
+    with pytest.raises(TypeError, match="columns"):
+        plot_completions([images])
 
 
 def test_clear_errors(data):
