@@ -152,6 +152,9 @@ def test_cd_gradient_is_autograd_of_free_energy_difference(cls, generator):
         assert torch.allclose(grad.W, -rbm.W.grad)
         assert torch.allclose(grad.b, -rbm.b.grad)
         assert torch.allclose(grad.c, -rbm.c.grad)
+        with torch.no_grad():  # the public two-phase formula gives the same direction
+            again = rbm.gradient(v, rbm.hidden_probs(v), v_k, rbm.hidden_probs(v_k))
+        assert all(torch.allclose(a, b) for a, b in zip(again, grad))
 
 
 def test_free_energy_conditionals_and_pseudo_likelihood_equal_sklearn(generator):
