@@ -8,9 +8,20 @@ from .planets import (
     planets,
     pure_planet_radius,
 )
+from .sequences import DigitStrings, SequenceData, digit_crops, digit_strings, grammar_sequences, grammar_transitions
 from .toys import eight_gaussians, moons, rings, spirals, two_d_toy
 
 __all__ = [
+    "InpaintingData",
+    "digits_inpainting",
+    "join_images",
+    "split_images",
+    "DigitStrings",
+    "SequenceData",
+    "digit_crops",
+    "digit_strings",
+    "grammar_sequences",
+    "grammar_transitions",
     "bishop_forward",
     "bishop_inverse",
     "MATERIALS",

@@ -1,5 +1,6 @@
 """Samplers and their answer keys: exact enumeration for small discrete models
-(the oracle), Gibbs helpers, and annealed importance sampling.
+(the oracle), Gibbs helpers, annealed importance sampling, and Langevin dynamics
+(ULA/SGLD, MALA) with a replay buffer for continuous energies.
 
 Model-specific chains (block Gibbs for the RBM, sequential Gibbs for the
 Boltzmann machine) are methods of the models; they use the helpers here.
@@ -14,6 +15,8 @@ from .exact import (
     tv_distance,
 )
 from .gibbs import sample_bernoulli, sequential_gibbs_sweep
+from .langevin import MALAResult, energy_and_grad, frozen, langevin_step, mala, mala_step, sgld
+from .replay import BufferDraw, ReplayBuffer, persistent_sgld
 
 __all__ = [
     "AISResult",
@@ -27,4 +30,14 @@ __all__ = [
     "tv_distance",
     "sample_bernoulli",
     "sequential_gibbs_sweep",
+    "MALAResult",
+    "energy_and_grad",
+    "frozen",
+    "langevin_step",
+    "mala",
+    "mala_step",
+    "sgld",
+    "BufferDraw",
+    "ReplayBuffer",
+    "persistent_sgld",
 ]
