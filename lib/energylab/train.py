@@ -44,9 +44,12 @@ class History(dict):
 def batches(tensors: Sequence[torch.Tensor], batch_size: int, *, shuffle: bool = True,
             generator: torch.Generator | None = None):
     """Yield tuples of aligned mini-batches from equally long tensors."""
-    n = tensors[0].shape[0]
-    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
-    order = order.to(tensors[0].device)
+    n, device = tensors[0].shape[0], tensors[0].device
+    if shuffle:   # draw on the generator's device (a CUDA generator cannot fill a CPU tensor)
+        order = torch.randperm(n, generator=generator, device=generator.device if generator is not None else device)
+    else:
+        order = torch.arange(n)
+    order = order.to(device)
     for start in range(0, n, batch_size):
         index = order[start:start + batch_size]
         yield tuple(t[index] for t in tensors)
