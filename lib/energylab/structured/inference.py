@@ -13,7 +13,7 @@ a label sequence and its length (sum of node and edge weights) is the energy
 
 Everything is batched: one Python loop over time, none over sequences.  All sequences
 run to ``N``; the answer of sequence ``b`` is read at its own last position ``L_b - 1``,
-and the backtrace keeps a sequence's label unchanged until it reaches that position.
+and the backtrace first shifts every sequence so that they all end in the last column.
 """
 from __future__ import annotations
 
@@ -70,31 +70,50 @@ def viterbi(unary, transitions, lengths=None, *, start=None, end=None) -> Decode
     ``energy`` (B,) = ``chain_energy`` of those labels (its gradient is the path's indicator).
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
-    b, n, c = unary.shape
-    mask = mask_from_lengths(lengths, n)                            # (B, N)
-    with torch.no_grad():
-        u = unary.permute(1, 2, 0).unbind(0)                        # N views (C, B): batch last
-        w = transitions.unsqueeze(2)                                # (C_prev, C_next, 1)
-        alpha = u[0] if start is None else u[0] + start[:, None]    # (C, B)
-        history = [alpha]
-        for t in range(1, n):                                       # forward pass: min-sum over time
-            alpha = (alpha.unsqueeze(1) + w).amin(dim=0) + u[t]
-            history.append(alpha)
-        final = _at_last_position(torch.stack(history), lengths)    # alpha_{L_b - 1}, (C, B)
-        if end is not None:
-            final = final + end[:, None]
-        y = final.argmin(dim=0)                                     # (B,) best label at t = L_b - 1
-        into = transitions.t().contiguous()                         # into[j] = W(:, j), the costs of entering j
-        alive = mask.t().unbind(0)                                  # N tensors (B,)
-        path = [y]
-        for t in range(n - 2, -1, -1):                              # backtrace, all sequences at once:
-            # b_t(y_{t+1}) = argmin_i [alpha_t(i) + W(i, y_{t+1})], recomputed along the path only
-            previous = (history[t].t() + into.index_select(0, y)).argmin(dim=1)   # (B, C) -> (B,)
-            y = torch.where(alive[t + 1], previous, y)              # still after the end: stay put
-            path.append(y)
-        labels = torch.stack(path[::-1], dim=1).masked_fill(~mask, PAD)   # (B, N)
+    with torch.no_grad():                                           # labels only: no autograd graph
+        alpha = _min_sum_forward(unary, transitions, start)         # (N, C, B)
+        labels = _backtrace(alpha, transitions, lengths, end)       # (B, N)
     energy = chain_energy(unary, transitions, labels, lengths, start=start, end=end)
     return Decoded(labels, energy)
+
+
+def _min_sum_forward(unary, transitions, start=None) -> torch.Tensor:
+    """All Viterbi messages ``alpha_t(j)``, batch last: (B, N, C) -> (N, C, B).
+
+    Every sequence runs to ``N``; the messages after its end are never read."""
+    b, n, c = unary.shape
+    u = unary.permute(1, 2, 0).unbind(0)                            # N views (C, B): batch last
+    w = transitions.unsqueeze(2)                                    # (C_prev, C_next, 1)
+    alpha = unary.new_empty(n, c, b)                                # filled row by row (no stack)
+    rows = alpha.unbind(0)                                          # N views (C, B) into alpha
+    torch.add(u[0], 0 if start is None else start[:, None], out=rows[0])
+    for t in range(1, n):                                           # alpha_t = U_t + min_i [alpha_{t-1}(i) + W(i, .)]
+        torch.add((rows[t - 1].unsqueeze(1) + w).amin(dim=0), u[t], out=rows[t])
+    return alpha
+
+
+def _backtrace(alpha, transitions, lengths, end=None) -> torch.Tensor:
+    """Labels of the min-energy paths from the messages ``alpha`` (N, C, B): (B, N), ``PAD`` after each end.
+
+    ``y_{L-1} = argmin_j alpha_{L-1}(j) [+ T(j)]`` and ``y_t = b_{t+1}(y_{t+1}) =
+    argmin_i [alpha_t(i) + W(i, y_{t+1})]``.  To start all sequences in the same column we
+    first shift each one right by ``N - L_b`` so that it ends at ``N - 1``; the rows shifted
+    in before its start give junk labels, which the shift back drops.
+    """
+    n, c, b = alpha.shape
+    steps = torch.arange(n, device=alpha.device)
+    shift = n - lengths                                             # (B,)
+    source = (steps[:, None] - shift).clamp(min=0)                  # (N, B): row s <- row s - shift_b
+    shifted = alpha.transpose(1, 2).gather(0, source[:, :, None].expand(n, b, c))   # (N, B, C)
+    final = shifted[-1] if end is None else shifted[-1] + end       # alpha_{L_b - 1} [+ T], (B, C)
+    into = transitions.t().contiguous()                             # into[j] = W(:, j), the costs of entering j
+    path = torch.empty(n, b, dtype=torch.long, device=alpha.device) # shifted labels, filled backwards
+    y, rows = path.unbind(0), shifted.unbind(0)                     # N views (B,) and (B, C)
+    torch.argmin(final, dim=1, out=y[n - 1])
+    for t in range(n - 2, -1, -1):                                  # b_{t+1}(y_{t+1}), along the path only
+        torch.argmin(rows[t] + into.index_select(0, y[t + 1]), dim=1, out=y[t])
+    labels = path.t().gather(1, (steps + shift[:, None]).clamp(max=n - 1))   # shift back: (B, N)
+    return labels.masked_fill(steps >= lengths[:, None], PAD)
 
 
 def kbest_viterbi(unary, transitions, k: int, lengths=None, *, start=None, end=None) -> Decoded:
