@@ -12,8 +12,8 @@ a label sequence and its length (sum of node and edge weights) is the energy
   The free energy ``F_beta = -(1/beta) log Z_beta`` tends to ``min_y E`` as ``beta -> inf``.
 
 Everything is batched: one Python loop over time, none over sequences.  All sequences
-run to ``N``; the answer of sequence ``b`` is read at its own last position ``L_b - 1``,
-and the backtrace first shifts every sequence so that they all end in the last column.
+run to ``N`` and the answer of sequence ``b`` is read at its own last position ``L_b - 1``
+(Viterbi runs the recursion from both ends at once and meets in the middle: see :func:`viterbi`).
 """
 from __future__ import annotations
 
@@ -65,55 +65,93 @@ def viterbi(unary, transitions, lengths=None, *, start=None, end=None) -> Decode
     from the best last label gives the argmin (we recompute ``b_t`` only for the label on
     the path, which is cheaper than storing all of them).  Cost ``O(N C^2)`` instead of ``C^N``.
 
+    Meet in the middle: the same recursion run from the end, ``beta_{L-1}(j) = U_{L-1}(j) [+ T(j)]``,
+    ``beta_t(i) = U_t(i) + min_j [W(i, j) + beta_{t+1}(j)]`` (alpha of the reversed sequence,
+    with ``W`` transposed), gives the best energy of any sequence through label ``j`` at ``t``:
+    ``alpha_t(j) + beta_t(j) - U_t(j)``.  We run both halves as one batch of ``2B`` chains over
+    ``N/2 + 1`` positions, pick ``y_m`` at a middle position ``m``, and backtrace both halves
+    outwards from it, again as one batch: half as many (small, overhead-bound) steps.
+
     Shapes: ``unary`` (B, N, C), ``transitions`` (C, C), ``lengths`` (B,) or None.
     Returns :class:`Decoded` with ``labels`` (B, N) (``PAD`` after each length) and
     ``energy`` (B,) = ``chain_energy`` of those labels (its gradient is the path's indicator).
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
     with torch.no_grad():                                           # labels only: no autograd graph
-        alpha = _min_sum_forward(unary, transitions, start)         # (N, C, B)
-        labels = _backtrace(alpha, transitions, lengths, end)       # (B, N)
+        labels = _viterbi_labels(unary, transitions, lengths, start, end)
     energy = chain_energy(unary, transitions, labels, lengths, start=start, end=end)
     return Decoded(labels, energy)
 
 
-def _min_sum_forward(unary, transitions, start=None) -> torch.Tensor:
-    """All Viterbi messages ``alpha_t(j)``, batch last: (B, N, C) -> (N, C, B).
-
-    Every sequence runs to ``N``; the messages after its end are never read."""
+def _viterbi_labels(unary, transitions, lengths, start, end) -> torch.Tensor:
+    """The argmin labels (B, N) of :func:`viterbi` by meeting in the middle."""
     b, n, c = unary.shape
-    u = unary.permute(1, 2, 0).unbind(0)                            # N views (C, B): batch last
-    w = transitions.unsqueeze(2)                                    # (C_prev, C_next, 1)
-    alpha = unary.new_empty(n, c, b)                                # filled row by row (no stack)
-    rows = alpha.unbind(0)                                          # N views (C, B) into alpha
-    torch.add(u[0], 0 if start is None else start[:, None], out=rows[0])
+    k = n // 2 + 1                                                  # positions per half: any L <= 2k - 1
+    zero = unary.new_zeros(c)
+    # the 2B chains: columns 0..B-1 read x forwards (W, S), columns B..2B-1 backwards (W^T, T)
+    u = _batch_last(torch.cat([unary[:, :k], _reversed(unary, lengths, k)]))          # (K, C, 2B)
+    w = torch.stack([transitions, transitions.t()], dim=2).repeat_interleave(b, dim=2)  # (C, C, 2B)
+    first = torch.stack([zero if start is None else start,
+                         zero if end is None else end], dim=1).repeat_interleave(b, dim=1)  # (C, 2B)
+    messages = _min_sum_forward(u, w, first)                        # alpha | beta, (K, C, 2B)
+
+    m = (lengths - 1).clamp(max=k - 1)                              # meeting position (B,)
+    meet = torch.cat([m, lengths - 1 - m])                          # ... counted in each half (2B,)
+    at_m = messages.gather(0, meet.view(1, 1, 2 * b).expand(1, c, 2 * b)).squeeze(0)   # (C, 2B)
+    u_m = unary.gather(1, m.view(b, 1, 1).expand(b, 1, c)).squeeze(1)                 # U_m, (B, C)
+    y_m = (at_m[:, :b] + at_m[:, b:]).t().sub(u_m).argmin(dim=1)   # argmin_j alpha_m + beta_m - U_m
+
+    into = torch.cat([transitions.t(), transitions])                # rows y (W^T) and C + y (W)
+    table_row = torch.cat([torch.zeros_like(m), torch.full_like(m, c)])   # (2B,) row offsets
+    halves = _backtrace(messages, into, table_row, meet, y_m.repeat(2))   # (2B, K)
+
+    t = torch.arange(n, device=unary.device)
+    left = halves[:b].gather(1, t.clamp(max=k - 1).expand(b, n))                # y_t, t <= m
+    right = halves[b:].gather(1, (lengths[:, None] - 1 - t).clamp(0, k - 1))    # y_t = y'_{L-1-t}, t > m
+    labels = torch.where(t <= m[:, None], left, right)
+    return labels.masked_fill(t >= lengths[:, None], PAD)
+
+
+def _reversed(unary, lengths, k) -> torch.Tensor:
+    """Each sequence read backwards from its end: ``out[b, s] = unary[b, L_b - 1 - s]``, s < k: (B, k, C)
+    (rows past the start repeat position 0; they are never used)."""
+    b, n, c = unary.shape
+    source = (lengths[:, None] - 1 - torch.arange(k, device=unary.device)).clamp(min=0)   # (B, k)
+    return unary.gather(1, source[:, :, None].expand(b, k, c))
+
+
+def _min_sum_forward(u, w, first) -> torch.Tensor:
+    """All min-sum messages ``alpha_t(j)``, batch last: ``u`` (N, C, B), ``w`` (C_prev, C_next, B)
+    (one transition matrix per chain), ``first = alpha_0 - U_0`` (C, B) -> (N, C, B)."""
+    n, c, b = u.shape
+    alpha = u.new_empty(n, c, 1, b)                                 # filled row by row (no stack)
+    rows, cols = alpha.squeeze(2).unbind(0), alpha.unbind(0)        # N views (C, B) and (C_prev, 1, B)
+    torch.add(u[0], first, out=rows[0])
     for t in range(1, n):                                           # alpha_t = U_t + min_i [alpha_{t-1}(i) + W(i, .)]
-        torch.add((rows[t - 1].unsqueeze(1) + w).amin(dim=0), u[t], out=rows[t])
-    return alpha
+        torch.add((cols[t - 1] + w).amin(dim=0), u[t], out=rows[t])
+    return alpha.squeeze(2)
 
 
-def _backtrace(alpha, transitions, lengths, end=None) -> torch.Tensor:
-    """Labels of the min-energy paths from the messages ``alpha`` (N, C, B): (B, N), ``PAD`` after each end.
+def _backtrace(alpha, into, table_row, last, y_last) -> torch.Tensor:
+    """Follow the backpointers of the messages ``alpha`` (N, C, B) from label ``y_last`` (B,) at
+    position ``last`` (B,) down to 0: labels (B, N), junk after ``last``.
 
-    ``y_{L-1} = argmin_j alpha_{L-1}(j) [+ T(j)]`` and ``y_t = b_{t+1}(y_{t+1}) =
-    argmin_i [alpha_t(i) + W(i, y_{t+1})]``.  To start all sequences in the same column we
-    first shift each one right by ``N - L_b`` so that it ends at ``N - 1``; the rows shifted
-    in before its start give junk labels, which the shift back drops.
+    ``y_t = b_{t+1}(y_{t+1}) = argmin_i [alpha_t(i) + W(i, y_{t+1})]`` where chain ``b`` reads
+    ``W(:, j)`` in row ``table_row[b] + j`` of ``into``.  To start all chains in the same column
+    we first shift each one right by ``N - 1 - last_b``; the rows shifted in before its start give
+    junk labels, which the shift back drops.
     """
     n, c, b = alpha.shape
     steps = torch.arange(n, device=alpha.device)
-    shift = n - lengths                                             # (B,)
+    shift = n - 1 - last                                            # (B,)
     source = (steps[:, None] - shift).clamp(min=0)                  # (N, B): row s <- row s - shift_b
     shifted = alpha.transpose(1, 2).gather(0, source[:, :, None].expand(n, b, c))   # (N, B, C)
-    final = shifted[-1] if end is None else shifted[-1] + end       # alpha_{L_b - 1} [+ T], (B, C)
-    into = transitions.t().contiguous()                             # into[j] = W(:, j), the costs of entering j
     path = torch.empty(n, b, dtype=torch.long, device=alpha.device) # shifted labels, filled backwards
     y, rows = path.unbind(0), shifted.unbind(0)                     # N views (B,) and (B, C)
-    torch.argmin(final, dim=1, out=y[n - 1])
+    y[n - 1].copy_(y_last)
     for t in range(n - 2, -1, -1):                                  # b_{t+1}(y_{t+1}), along the path only
-        torch.argmin(rows[t] + into.index_select(0, y[t + 1]), dim=1, out=y[t])
-    labels = path.t().gather(1, (steps + shift[:, None]).clamp(max=n - 1))   # shift back: (B, N)
-    return labels.masked_fill(steps >= lengths[:, None], PAD)
+        torch.argmin(rows[t] + into.index_select(0, y[t + 1] + table_row), dim=1, out=y[t])
+    return path.t().gather(1, (steps + shift[:, None]).clamp(max=n - 1))   # shift back: (B, N)
 
 
 def kbest_viterbi(unary, transitions, k: int, lengths=None, *, start=None, end=None) -> Decoded:
