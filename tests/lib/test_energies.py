@@ -86,6 +86,25 @@ def test_mlp_energy_shapes_conditional_and_unconditional(generator):
         e(torch.randn(4, 3))
 
 
+def test_mlp_energy_hidden_as_int_or_tuple_of_widths():
+    """hidden=16, depth=3 and hidden=(16, 16, 16) build the same network (same init under
+    the same seed); a tuple may have different widths; bad widths name the argument."""
+    torch.manual_seed(3)
+    a = MLPEnergy(2, x_dim=3, hidden=16, depth=3)
+    torch.manual_seed(3)
+    b = MLPEnergy(2, x_dim=3, hidden=(16, 16, 16))
+    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+    assert a.state_dict().keys() == b.state_dict().keys()
+    c = MLPEnergy(2, x_dim=3, hidden=[32, 8])
+    assert [tuple(m.weight.shape) for m in c.net if isinstance(m, torch.nn.Linear)] == [(32, 5), (8, 32), (1, 8)]
+    assert c(torch.randn(4, 2), torch.randn(4, 3)).shape == (4,)
+    for bad in [(0,), (), (16, -1), "16", 0]:
+        with pytest.raises(ValueError, match="hidden"):
+            MLPEnergy(2, hidden=bad)
+    with pytest.raises(ValueError, match="depth"):
+        MLPEnergy(2, hidden=(16, 16), depth=3)
+
+
 def test_kmeans_energy_is_min_distance_and_soft_version_below_it(generator):
     model = KMeansEnergy(3, 2, generator=generator).double()
     y = torch.randn(6, 2, generator=generator, dtype=torch.float64)

@@ -5,8 +5,8 @@ import copy
 import pytest
 import torch
 
+from energylab.models import MLPEnergy
 from energylab.models.generator import (
-    EnergyMLP,
     GeneratorMLP,
     energy_descent,
     flip_gradient,
@@ -21,7 +21,7 @@ X_DIM, Y_DIM = 5, 3
 
 def _pair(seed=0, noise_dim=0):
     torch.manual_seed(seed)
-    energy = EnergyMLP(Y_DIM, X_DIM, hidden=(16, 16)).double()
+    energy = MLPEnergy(Y_DIM, X_DIM, hidden=(16, 16)).double()
     gen = GeneratorMLP(X_DIM, Y_DIM, hidden=(16,), noise_dim=noise_dim).double()
     return energy, gen
 
@@ -203,7 +203,7 @@ def test_clear_errors(generator):
     with pytest.raises(ValueError, match="lr_ratio"):
         train_generator_pair(energy, gen, x, y, lr_ratio=-1.0, progress=False)
     with pytest.raises(ValueError, match="hidden"):
-        EnergyMLP(3, 5, hidden=(0,))
+        GeneratorMLP(5, 3, hidden=(0,))
     with pytest.raises(ValueError, match="steps"):
         energy_descent(energy, x, y, steps=-1)
     with pytest.raises(ValueError, match="rows"):

@@ -21,6 +21,10 @@ energy ``Ŷ = (2 G_θ(X)).detach() − G_θ(X)``.  Its value is ``2G − G = G``
 ``−G`` term carries gradient, so ``∂L/∂θ`` arrives with its sign flipped and the
 minimiser's step on θ is an ascent step on ``L``.  ``W`` sees the ordinary gradient.
 
+The energy is any module called as ``energy(y, x)`` -> (N,); the lecture and homework use
+:class:`energylab.models.MLPEnergy` (an MLP on ``[X, Y]``), the generator is
+:class:`GeneratorMLP`.
+
 After training, completions can be refined by gradient descent on the energy,
 ``Y ← Y − η ∇_Y E_W(Y, X)``, started from ``G_θ(X)`` or from noise
 (:func:`energy_descent`).
@@ -41,10 +45,10 @@ from .._checks import check_generator, check_positive_float, check_positive_int,
 from ..inference import Descent, gradient_descent
 from ..losses import log_loss
 from ..train import History, fit
+from .mlp_energy import _check_hidden, _mlp
 
 __all__ = [
     "flip_gradient",
-    "EnergyMLP",
     "GeneratorMLP",
     "generator_pair_loss",
     "train_generator_pair",
@@ -61,42 +65,6 @@ def flip_gradient(y: torch.Tensor) -> torch.Tensor:
     """
     check_tensor("y", y)
     return (2 * y).detach() - y
-
-
-def _mlp(sizes: Sequence[int]) -> nn.Sequential:
-    """Linear layers of the given sizes with SiLU in between (smooth, so ∇_Y E is smooth)."""
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(nn.SiLU())
-    return nn.Sequential(*layers)
-
-
-def _check_hidden(hidden) -> tuple[int, ...]:
-    if not isinstance(hidden, (tuple, list)) or not all(isinstance(h, int) and h > 0 for h in hidden):
-        raise ValueError(f"hidden: expected a tuple of positive ints, got {describe(hidden)}")
-    return tuple(hidden)
-
-
-class EnergyMLP(nn.Module):
-    """``E_W(Y, X)``: an MLP reading the concatenation ``[Y, X]`` and returning one scalar per row.
-
-    ``forward(y, x)``: ``y`` (N, y_dim), ``x`` (N, x_dim) -> energies (N,). Low = compatible.
-    """
-
-    def __init__(self, y_dim: int, x_dim: int, hidden: Sequence[int] = (128, 128)):
-        super().__init__()
-        self.y_dim = check_positive_int("y_dim", y_dim)
-        self.x_dim = check_positive_int("x_dim", x_dim)
-        self.net = _mlp((y_dim + x_dim, *_check_hidden(hidden), 1))
-
-    def forward(self, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        check_tensor("y", y, ndim=2, last_dim=self.y_dim)
-        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
-        if x.shape[0] != y.shape[0]:
-            raise ValueError(f"x: expected {y.shape[0]} rows like y, got {describe(x)}")
-        return self.net(torch.cat([y, x], dim=-1)).squeeze(-1)
 
 
 class GeneratorMLP(nn.Module):

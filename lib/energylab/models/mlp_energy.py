@@ -14,6 +14,7 @@ Both are called as ``energy(y)`` or ``energy(y, x)``: y (N, D), x (N, D_x) -> (N
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import torch
 from torch import nn
@@ -28,23 +29,24 @@ class MLPEnergy(nn.Module):
     """``E_W(x, y) = MLP([x, y])`` -> one number per row.
 
     ``y_dim``: size of y; ``x_dim``: size of x (0 for an unconditional energy
-    ``E_W(y)``); ``hidden`` units in each of ``depth`` hidden layers (SiLU);
-    ``nonnegative=True`` passes the output through softplus so that ``E >= 0``
-    (as the square-square and simple losses assume).
+    ``E_W(y)``); ``hidden``: the width of each hidden layer (SiLU) -- an int, used for
+    ``depth`` layers (default 2), or a tuple of widths, one per layer (e.g. ``(128, 128)``;
+    then ``depth`` may be left out); ``nonnegative=True`` passes the output through
+    softplus so that ``E >= 0`` (as the square-square and simple losses assume).
     """
 
-    def __init__(self, y_dim: int, x_dim: int = 0, hidden: int = 64, depth: int = 2, *, nonnegative: bool = False):
+    def __init__(self, y_dim: int, x_dim: int = 0, hidden: int | Sequence[int] = 64, depth: int | None = None, *,
+                 nonnegative: bool = False):
         super().__init__()
         self.y_dim = check_positive_int("y_dim", y_dim)
         self.x_dim = check_positive_int("x_dim", x_dim, minimum=0)
-        check_positive_int("hidden", hidden)
-        check_positive_int("depth", depth)
-        layers, width = [], self.x_dim + self.y_dim
-        for _ in range(depth):
-            layers += [nn.Linear(width, hidden), nn.SiLU()]
-            width = hidden
-        layers.append(nn.Linear(width, 1))
-        self.net = nn.Sequential(*layers)
+        if isinstance(hidden, int):
+            widths = (check_positive_int("hidden", hidden),) * check_positive_int("depth", 2 if depth is None else depth)
+        else:
+            widths = _check_hidden(hidden)
+            if depth is not None and depth != len(widths):
+                raise ValueError(f"depth: expected None or len(hidden) = {len(widths)}, got {describe(depth)}")
+        self.net = _mlp((self.x_dim + self.y_dim, *widths, 1))
         self.nonnegative = bool(nonnegative)
 
     def forward(self, y: torch.Tensor, x: torch.Tensor | None = None) -> torch.Tensor:
@@ -62,6 +64,24 @@ class MLPEnergy(nn.Module):
             inputs = torch.cat([x, y], dim=-1)                              # (N, D_x + D)
         out = self.net(inputs)[:, 0]                                        # (N,)
         return nn.functional.softplus(out) if self.nonnegative else out
+
+
+def _mlp(sizes: Sequence[int]) -> nn.Sequential:
+    """Linear layers of the given sizes with SiLU in between (smooth, so ∇_Y E is smooth)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(nn.SiLU())
+    return nn.Sequential(*layers)
+
+
+def _check_hidden(hidden) -> tuple[int, ...]:
+    """Hidden widths as a non-empty tuple of positive ints, or a ValueError naming ``hidden``."""
+    if (not isinstance(hidden, (tuple, list)) or not hidden
+            or not all(isinstance(h, int) and h > 0 for h in hidden)):
+        raise ValueError(f"hidden: expected a tuple of positive ints, got {describe(hidden)}")
+    return tuple(hidden)
 
 
 def _broadcast_rows(name: str, x: torch.Tensor, n: int) -> torch.Tensor:
