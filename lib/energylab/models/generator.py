@@ -38,7 +38,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
