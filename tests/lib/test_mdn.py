@@ -1,5 +1,4 @@
 """Mixture density networks against torch.distributions, closed forms and brute force."""
-import math
 
 import pytest
 import torch

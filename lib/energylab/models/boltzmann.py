@@ -36,7 +36,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor
 from ..gibbs import gibbs_log_probabilities
 from ..samplers.exact import enumerate_states, state_index
 from ..samplers.gibbs import sample_bernoulli, sequential_gibbs_sweep

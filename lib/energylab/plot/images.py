@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from matplotlib import animation
 
-from .._checks import check_positive_int, describe
+from .._checks import check_positive_int
 
 __all__ = ["tile_images", "plot_images", "plot_chain_grid", "chain_animation"]
 
