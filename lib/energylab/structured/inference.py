@@ -74,17 +74,21 @@ def viterbi(unary, transitions, lengths=None, *, start=None, end=None) -> Decode
 
     Shapes: ``unary`` (B, N, C), ``transitions`` (C, C), ``lengths`` (B,) or None.
     Returns :class:`Decoded` with ``labels`` (B, N) (``PAD`` after each length) and
-    ``energy`` (B,) = ``chain_energy`` of those labels (its gradient is the path's indicator).
+    ``energy`` (B,) = ``min_y E(x, y)``; when a potential requires grad it is computed as
+    ``chain_energy`` of the labels, so that its gradient is the path's indicator.
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
     with torch.no_grad():                                           # labels only: no autograd graph
-        labels = _viterbi_labels(unary, transitions, lengths, start, end)
-    energy = chain_energy(unary, transitions, labels, lengths, start=start, end=end)
-    return Decoded(labels, energy)
+        labels, min_energy = _viterbi_labels(unary, transitions, lengths, start, end)
+    potentials = (unary, transitions, start, end)
+    if torch.is_grad_enabled() and any(p is not None and p.requires_grad for p in potentials):
+        # differentiable: the energy of the decoded path, whose gradient is the path's indicator
+        min_energy = chain_energy(unary, transitions, labels, lengths, start=start, end=end)
+    return Decoded(labels, min_energy)
 
 
-def _viterbi_labels(unary, transitions, lengths, start, end) -> torch.Tensor:
-    """The argmin labels (B, N) of :func:`viterbi` by meeting in the middle."""
+def _viterbi_labels(unary, transitions, lengths, start, end) -> tuple[torch.Tensor, torch.Tensor]:
+    """The argmin labels (B, N) of :func:`viterbi` by meeting in the middle, and min_y E (B,)."""
     b, n, c = unary.shape
     k = n // 2 + 1                                                  # positions per half: any L <= 2k - 1
     zero = unary.new_zeros(c)
@@ -99,7 +103,7 @@ def _viterbi_labels(unary, transitions, lengths, start, end) -> torch.Tensor:
     meet = torch.cat([m, lengths - 1 - m])                          # ... counted in each half (2B,)
     at_m = messages.gather(0, meet.view(1, 1, 2 * b).expand(1, c, 2 * b)).squeeze(0)   # (C, 2B)
     u_m = unary.gather(1, m.view(b, 1, 1).expand(b, 1, c)).squeeze(1)                 # U_m, (B, C)
-    y_m = (at_m[:, :b] + at_m[:, b:]).t().sub(u_m).argmin(dim=1)   # argmin_j alpha_m + beta_m - U_m
+    min_energy, y_m = (at_m[:, :b] + at_m[:, b:]).t().sub(u_m).min(dim=1)   # min_j alpha_m + beta_m - U_m
 
     into = torch.cat([transitions.t(), transitions])                # rows y (W^T) and C + y (W)
     table_row = torch.cat([torch.zeros_like(m), torch.full_like(m, c)])   # (2B,) row offsets
@@ -109,7 +113,7 @@ def _viterbi_labels(unary, transitions, lengths, start, end) -> torch.Tensor:
     left = halves[:b].gather(1, t.clamp(max=k - 1).expand(b, n))                # y_t, t <= m
     right = halves[b:].gather(1, (lengths[:, None] - 1 - t).clamp(0, k - 1))    # y_t = y'_{L-1-t}, t > m
     labels = torch.where(t <= m[:, None], left, right)
-    return labels.masked_fill(t >= lengths[:, None], PAD)
+    return labels.masked_fill(t >= lengths[:, None], PAD), min_energy
 
 
 def _reversed(unary, lengths, k) -> torch.Tensor:
