@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 
 # Which assignment the instructor targets (empty = all): make release HW=hw1_mdn
 HW ?=
-# Test workers (pytest-xdist); each assignment's grading batch stays on one worker.
+# Test workers (pytest-xdist); each test class (one per assignment) and module stays on one worker.
 JOBS ?= 2
 
 .PHONY: setup lab test release autograde feedback grades check bench site clean
@@ -27,7 +27,7 @@ lab: setup
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: setup
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadscope $(PYTEST_ARGS)
 
 release: setup
 	$(PY) -m course release $(HW)

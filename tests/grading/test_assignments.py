@@ -90,10 +90,8 @@ class Graded:
             return float(grade.score), float(grade.max_score)
 
 
-# one xdist group per assignment: its tests share one grading batch on one worker
-@pytest.fixture(scope="module", params=[pytest.param(hw, marks=pytest.mark.xdist_group(hw)) for hw in ASSIGNMENTS])
-def graded(request, tmp_path_factory) -> Graded:
-    hw = request.param
+def grade_batch(hw: str, tmp_path_factory) -> Graded:
+    """Release ``hw`` in a temporary course and autograde the four students in one batch."""
     cases = load_cases(hw)
     temp = make_temp_course(Course(ROOT), tmp_path_factory.mktemp(hw))
     with open(temp.course_dir / "nbgrader_config.py", "a") as f:
@@ -112,92 +110,108 @@ def graded(request, tmp_path_factory) -> Graded:
     return Graded(hw, temp, rows, generated, source, cases)
 
 
-@pytest.mark.slow
-def test_release_equals_committed_assignment(graded):
-    committed = nbformat.read(ROOT / "assignments" / graded.hw / f"{graded.hw}.ipynb", as_version=4)
-    assert comparable(committed) == comparable(graded.generated), \
-        f"assignments/{graded.hw} is stale: run `make release HW={graded.hw}` and commit it"
-    released_text = json.dumps(graded.generated)
-    assert "BEGIN SOLUTION" not in released_text and "BEGIN HIDDEN TESTS" not in released_text
-    # nbgrader copies every file of solutions/<hw>/ into the release: nothing there may leak answers
-    generated_dir = graded.course.release_notebook(graded.hw).parent
-    files = sorted(p.relative_to(generated_dir) for p in generated_dir.rglob("*") if p.is_file())
-    committed_dir = ROOT / "assignments" / graded.hw
-    assert files == sorted(p.relative_to(committed_dir) for p in committed_dir.rglob("*") if p.is_file())
-    for name in files:
-        text = (generated_dir / name).read_bytes()
-        assert b"BEGIN SOLUTION" not in text and b"BEGIN HIDDEN TESTS" not in text, name
+@pytest.fixture(scope="class")
+def graded(request, tmp_path_factory) -> Graded:
+    """The graded batch of the requesting class's assignment, made once per assignment.
+
+    pytest-xdist (``--dist loadscope``) sends each class to one worker; the batch is cached
+    because a worker may tear class fixtures down before it knows the next test."""
+    hw = request.cls.hw
+    if hw not in _GRADED:
+        _GRADED[hw] = grade_batch(hw, tmp_path_factory)
+    return _GRADED[hw]
 
 
 @pytest.mark.slow
-def test_assignment_is_worth_100_points(graded):
-    points = sum(c.metadata["nbgrader"].get("points", 0) for c in graded.source.cells
-                 if c.metadata.get("nbgrader", {}).get("grade"))
-    assert points == 100
+class AssignmentRoundTrip:
+    """The checks of one assignment; a subclass per assignment (below) sets ``hw``."""
+
+    hw: str
+
+    def test_release_equals_committed_assignment(self, graded):
+        committed = nbformat.read(ROOT / "assignments" / graded.hw / f"{graded.hw}.ipynb", as_version=4)
+        assert comparable(committed) == comparable(graded.generated), \
+            f"assignments/{graded.hw} is stale: run `make release HW={graded.hw}` and commit it"
+        released_text = json.dumps(graded.generated)
+        assert "BEGIN SOLUTION" not in released_text and "BEGIN HIDDEN TESTS" not in released_text
+        # nbgrader copies every file of solutions/<hw>/ into the release: nothing there may leak answers
+        generated_dir = graded.course.release_notebook(graded.hw).parent
+        files = sorted(p.relative_to(generated_dir) for p in generated_dir.rglob("*") if p.is_file())
+        committed_dir = ROOT / "assignments" / graded.hw
+        assert files == sorted(p.relative_to(committed_dir) for p in committed_dir.rglob("*") if p.is_file())
+        for name in files:
+            text = (generated_dir / name).read_bytes()
+            assert b"BEGIN SOLUTION" not in text and b"BEGIN HIDDEN TESTS" not in text, name
 
 
-@pytest.mark.slow
-def test_perfect_student_gets_full_marks(graded):
-    row = graded.rows["perfect"]
-    assert row["status"] == "graded", row
-    assert float(row["max_score"]) == 100, row
-    assert float(row["score"]) == float(row["auto_max_score"]), row     # manual cells await the instructor
+    def test_assignment_is_worth_100_points(self, graded):
+        points = sum(c.metadata["nbgrader"].get("points", 0) for c in graded.source.cells
+                     if c.metadata.get("nbgrader", {}).get("grade"))
+        assert points == 100
 
 
-@pytest.mark.slow
-def test_blank_release_scores_zero_without_crashing(graded):
-    row = graded.rows["blank"]
-    assert row["status"] == "graded", row
-    assert float(row["score"]) == 0, row
+    def test_perfect_student_gets_full_marks(self, graded):
+        row = graded.rows["perfect"]
+        assert row["status"] == "graded", row
+        assert float(row["max_score"]) == 100, row
+        assert float(row["score"]) == float(row["auto_max_score"]), row     # manual cells await the instructor
 
 
-@pytest.mark.slow
-def test_adversary_tests_restored_cheats_fail_loop_times_out(graded):
-    row = graded.rows["adversary"]
-    assert row["status"] == "graded", row          # the infinite loop did not stop grading
-    for grade_id in graded.cases.CHEATED_TESTS:
-        score, max_score = graded.cell_score("adversary", grade_id)
-        assert score == 0 < max_score, f"{grade_id}: a cheating answer passed (tests restored?)"
-    honest = [gid for gid, c in cells_by_id(graded.source).items()
-              if c.metadata["nbgrader"].get("grade") and gid not in graded.cases.CHEATED_TESTS
-              and c.cell_type == "code"]
-    # tests of honest cells were deleted by the student, restored by nbgrader, and pass
-    for grade_id in honest:
-        score, max_score = graded.cell_score("adversary", grade_id)
-        assert score == max_score, f"{grade_id}: an honest answer lost points in the adversary's notebook"
-    autograded = graded.course.course_dir / "autograded" / "adversary" / graded.hw / f"{graded.hw}.ipynb"
-    loop = nbformat.read(autograded, as_version=4).cells[1]
-    assert loop.source.startswith("while True") and any(o.get("output_type") == "error" for o in loop.outputs)
+    def test_blank_release_scores_zero_without_crashing(self, graded):
+        row = graded.rows["blank"]
+        assert row["status"] == "graded", row
+        assert float(row["score"]) == 0, row
 
 
-@pytest.mark.slow
-def test_corrupt_submission_recorded_with_reason_and_grades_exported(graded):
-    row = graded.rows["corrupt"]
-    assert row["status"] == "failed" and row["reason"], row
-    out = grades(graded.course)
-    with open(out, newline="") as f:
-        table = {(r["student"], r["assignment"]): r for r in csv.DictReader(f)}
-    assert table[("perfect", graded.hw)]["score"] == graded.rows["perfect"]["score"]
-    assert table[("blank", graded.hw)]["score"] == "0"
-    assert table[("corrupt", graded.hw)]["status"] == "failed" and table[("corrupt", graded.hw)]["reason"]
+    def test_adversary_tests_restored_cheats_fail_loop_times_out(self, graded):
+        row = graded.rows["adversary"]
+        assert row["status"] == "graded", row          # the infinite loop did not stop grading
+        for grade_id in graded.cases.CHEATED_TESTS:
+            score, max_score = graded.cell_score("adversary", grade_id)
+            assert score == 0 < max_score, f"{grade_id}: a cheating answer passed (tests restored?)"
+        honest = [gid for gid, c in cells_by_id(graded.source).items()
+                  if c.metadata["nbgrader"].get("grade") and gid not in graded.cases.CHEATED_TESTS
+                  and c.cell_type == "code"]
+        # tests of honest cells were deleted by the student, restored by nbgrader, and pass
+        for grade_id in honest:
+            score, max_score = graded.cell_score("adversary", grade_id)
+            assert score == max_score, f"{grade_id}: an honest answer lost points in the adversary's notebook"
+        autograded = graded.course.course_dir / "autograded" / "adversary" / graded.hw / f"{graded.hw}.ipynb"
+        loop = nbformat.read(autograded, as_version=4).cells[1]
+        assert loop.source.startswith("while True") and any(o.get("output_type") == "error" for o in loop.outputs)
 
 
-@pytest.mark.slow
-def test_feedback_hides_hidden_tests(graded):
-    feedback(graded.course, graded.hw)
-    hidden = []
-    for cell in graded.source.cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if "### BEGIN HIDDEN TESTS" in line:
-                inside = True
-            elif "### END HIDDEN TESTS" in line:
-                inside = False
-            elif inside and len(line.strip()) > 30:
-                hidden.append(line.strip())
-    assert hidden, "the assignment has no hidden tests"
-    for student in ("perfect", "adversary"):
-        page = graded.course.course_dir / "feedback" / student / graded.hw / f"{graded.hw}.html"
-        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))     # code without highlighting spans
-        leaked = [line for line in hidden if line in text]
-        assert leaked == [], f"feedback for {student} shows hidden test code: {leaked[:3]}"
+    def test_corrupt_submission_recorded_with_reason_and_grades_exported(self, graded):
+        row = graded.rows["corrupt"]
+        assert row["status"] == "failed" and row["reason"], row
+        out = grades(graded.course)
+        with open(out, newline="") as f:
+            table = {(r["student"], r["assignment"]): r for r in csv.DictReader(f)}
+        assert table[("perfect", graded.hw)]["score"] == graded.rows["perfect"]["score"]
+        assert table[("blank", graded.hw)]["score"] == "0"
+        assert table[("corrupt", graded.hw)]["status"] == "failed" and table[("corrupt", graded.hw)]["reason"]
+
+
+    def test_feedback_hides_hidden_tests(self, graded):
+        feedback(graded.course, graded.hw)
+        hidden = []
+        for cell in graded.source.cells:
+            inside = False
+            for line in cell.source.splitlines():
+                if "### BEGIN HIDDEN TESTS" in line:
+                    inside = True
+                elif "### END HIDDEN TESTS" in line:
+                    inside = False
+                elif inside and len(line.strip()) > 30:
+                    hidden.append(line.strip())
+        assert hidden, "the assignment has no hidden tests"
+        for student in ("perfect", "adversary"):
+            page = graded.course.course_dir / "feedback" / student / graded.hw / f"{graded.hw}.html"
+            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))     # code without highlighting spans
+            leaked = [line for line in hidden if line in text]
+            assert leaked == [], f"feedback for {student} shows hidden test code: {leaked[:3]}"
+
+
+_GRADED: dict[str, Graded] = {}
+for _hw in ASSIGNMENTS:  # TestAssignment_hw1_mdn, ...
+    globals()[f"TestAssignment_{_hw}"] = type(f"TestAssignment_{_hw}", (AssignmentRoundTrip,), {"hw": _hw})
