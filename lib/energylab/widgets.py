@@ -75,27 +75,20 @@ def gibbs_explorer(points: torch.Tensor | Grid, energies: torch.Tensor, *, beta:
     """Explore ``p_β ∝ exp(-β E)``: a β slider (log scale, 0.01 to 100) in Jupyter, or one
     figure at ``static_betas`` otherwise.  ``points``: a 1-D or 2-D :class:`Grid`, or
     labels (C,) of a discrete set, with ``energies`` of matching length."""
-    def draw(beta):
-        if isinstance(points, Grid) and len(points.axes) == 1:
+    def figure(betas):
+        if isinstance(points, Grid) and len(points.axes) == 1:      # density curves on one axis
             fig, ax = plt.subplots(figsize=(6, 3.2))
-            plot_gibbs(points, energies, [beta], ax)
-        else:
-            fig, ax = plt.subplots(1, 1, figsize=(4, 3.2))
-            plot_gibbs(points, energies, [beta], [ax])
+            plot_gibbs(points, energies, betas, ax)
+        else:                                                       # one panel per β
+            fig, axes = plt.subplots(1, len(betas), figsize=(3.2 * len(betas), 3.0), squeeze=False)
+            plot_gibbs(points, energies, betas, axes[0])
         return fig
 
     if _use_static(static):
-        betas = list(static_betas)
-        if isinstance(points, Grid) and len(points.axes) == 1:
-            fig, ax = plt.subplots(figsize=(6, 3.2))
-            plot_gibbs(points, energies, betas, ax)
-        else:
-            fig, axes = plt.subplots(1, len(betas), figsize=(3.2 * len(betas), 3.0), squeeze=False)
-            plot_gibbs(points, energies, betas, axes[0])
-        return _static(fig)
+        return _static(figure(list(static_betas)))
     import ipywidgets as w
     slider = w.FloatLogSlider(value=beta, base=10, min=-2, max=2, step=0.05, description="β")
-    return _widget({"beta": slider}, draw)
+    return _widget({"beta": slider}, lambda beta: figure([beta]))
 
 
 def loss_explorer(energies: torch.Tensor, target: int, *, loss: str = "hinge", margin: float = 1.0,

@@ -81,6 +81,8 @@ def test_ess_per_coordinate_shape(generator):
     chain = torch.stack([ar1(500, 4, 0.0, generator), ar1(500, 4, 0.95, generator)], dim=-1)   # (T, M, 2)
     ess = effective_sample_size(chain)
     assert ess.shape == (2,) and ess[0] > 5 * ess[1]
+    for d in range(2):        # each coordinate on its own gives the same value
+        torch.testing.assert_close(ess[d], effective_sample_size(chain[..., d]))
 
 
 def test_auroc_matches_sklearn_with_ties(generator):

@@ -126,11 +126,38 @@ def test_loss_on_answers_uses_the_most_offending_incorrect_answer():
     assert torch.allclose(L.loss_on_answers("perceptron", energies, target), torch.tensor(0.3, dtype=torch.float64))
 
 
-def test_every_table_row_is_reachable_through_loss_on_answers(generator):
-    energies, target = _table(generator)
+def _per_example(name, e, t, m, beta):
+    """The table's formula for one example, written with plain Python floats: ``e`` is the list
+    of the C energies, ``t`` the correct index, ȳ the most offending incorrect answer."""
+    pos = e[t]
+    wrong = [v for i, v in enumerate(e) if i != t]
+    neg = min(wrong)
+    relu = lambda v: max(v, 0.0)                                             # noqa: E731
+    log_z = math.log(sum(math.exp(-beta * v) for v in e))
+    return {
+        "energy": pos,
+        "perceptron": pos - min(e),
+        "hinge": relu(m + pos - neg),
+        "pairwise hinge": sum(relu(m + pos - v) for v in wrong) / len(wrong),
+        "log": math.log1p(math.exp(pos - neg)),
+        "LVQ2": min(m, relu(pos - neg)),
+        "MCE": 1 / (1 + math.exp(-(pos - neg))),
+        "square-square": relu(pos) ** 2 + relu(m - neg) ** 2,
+        "square-exp": relu(pos) ** 2 + m * math.exp(-neg),
+        "NLL/MMI": pos + log_z / beta,
+        "MEE": 1 - math.exp(-beta * pos - log_z),
+        "simple": relu(pos) + relu(m - neg),
+        "InfoNCE": beta * pos + log_z,
+    }[name]
+
+
+def test_every_table_row_through_loss_on_answers_equals_its_formula(generator):
+    energies, target = _table(generator, B=6, C=5)
     for name in L.LOSSES:
-        value = L.loss_on_answers(name, energies, target)
-        assert value.shape == () and torch.isfinite(value), name
+        for margin, beta in ((1.0, 1.0), (2.5, 0.3)):
+            value = L.loss_on_answers(name, energies, target, margin=margin, beta=beta, reduction="none")
+            expected = [_per_example(name, row.tolist(), int(t), margin, beta) for row, t in zip(energies, target)]
+            torch.testing.assert_close(value, torch.tensor(expected, dtype=torch.float64), msg=name)
 
 
 GRADCHECK_CASES = {

@@ -5,6 +5,7 @@ import math
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
+import numpy as np
 import torch
 
 from energylab import gibbs, widgets
@@ -46,6 +47,13 @@ def test_gibbs_explorer_1d_static_has_one_curve_per_beta():
     fig = widgets.gibbs_explorer(grid, grid.points[:, 0] ** 2, static_betas=(0.5, 2.0))
     (ax,) = fig.axes
     assert len(ax.lines) == 2
+    # E = y^2 at inverse temperature beta is a Gaussian of variance 1/(2 beta): the curves are its pdf
+    # (up to the mass the grid [-3, 3] cuts off, below 0.3 %)
+    y = torch.linspace(-3.0, 3.0, 200, dtype=torch.float64)
+    for line, beta in zip(ax.lines, (0.5, 2.0)):
+        exact = torch.distributions.Normal(0.0, (1 / (2 * beta)) ** 0.5).log_prob(y).exp()
+        np.testing.assert_allclose(line.get_xdata(), y.numpy(), rtol=0, atol=1e-6)
+        np.testing.assert_allclose(line.get_ydata(), exact.numpy(), rtol=1e-2, atol=1e-6)
 
 
 def test_loss_explorer_static_fallback_shows_every_loss():
