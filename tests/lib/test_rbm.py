@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
 from sklearn.neural_network import BernoulliRBM as SkRBM
 
+from energylab.data import load_digits
 from energylab.models.rbm import (
     BernoulliRBM,
     GaussianBernoulliRBM,
@@ -32,9 +32,7 @@ def random_rbm(cls, n_v, n_h, generator, scale=1.0, **kwargs):
 
 def scaled_digits():
     """sklearn's own test data: digits scaled to [0, 1] (not binarised)."""
-    X, _ = load_digits(return_X_y=True)
-    X = X - X.min()
-    return X / X.max()
+    return load_digits("unit", dtype=torch.float64).images.numpy()
 
 
 class TorchReplayState(np.random.RandomState):
@@ -216,8 +214,7 @@ def test_pseudo_likelihood_on_sklearns_own_test_settings():
 
 def test_training_lowers_reconstruction_error_and_raises_exact_likelihood():
     g = torch.Generator().manual_seed(0)
-    X, _ = load_digits(return_X_y=True)
-    data = torch.from_numpy((X[:500] > 7).astype(np.float64))
+    data = load_digits("binary", dtype=F64).images[:500]
     for method, k in (("cd", 1), ("pcd", 1), ("cd", 3)):
         rbm = BernoulliRBM(64, 12, generator=g, dtype=F64)
         rec0, ll0 = rbm.reconstruction_error(data).item(), rbm.log_prob(data).mean().item()
@@ -230,8 +227,7 @@ def test_training_lowers_reconstruction_error_and_raises_exact_likelihood():
 @pytest.mark.parametrize("n_hidden", [2, 10, 20])
 def test_ais_is_within_005_nats_of_exact_log_z(n_hidden):
     g = torch.Generator().manual_seed(n_hidden)
-    X, _ = load_digits(return_X_y=True)
-    data = torch.from_numpy((X > 7).astype(np.float64))
+    data = load_digits("binary", dtype=torch.float64).images
     rbm = BernoulliRBM(64, n_hidden, generator=g, dtype=F64)
     train_rbm(rbm, data, method="pcd", lr=0.05, batch_size=20, epochs=2, shuffle=True, generator=g)
     exact = rbm.log_partition().item()

@@ -44,7 +44,7 @@ from .._checks import check_generator, check_positive_float, check_positive_int,
 from ..inference import Descent, gradient_descent
 from ..losses import log_loss
 from ..train import History, fit
-from .mlp_energy import _check_hidden, _mlp
+from .mlp import check_widths, mlp
 
 __all__ = [
     "flip_gradient",
@@ -79,7 +79,7 @@ class GeneratorMLP(nn.Module):
         self.x_dim = check_positive_int("x_dim", x_dim)
         self.y_dim = check_positive_int("y_dim", y_dim)
         self.noise_dim = check_positive_int("noise_dim", noise_dim, minimum=0)
-        self.net = _mlp((x_dim + noise_dim, *_check_hidden(hidden), y_dim))
+        self.net = mlp(x_dim + noise_dim, check_widths("hidden", hidden, allow_empty=False), y_dim)
 
     def sample_noise(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor | None:
         """Standard normal ``Z`` of shape (N, noise_dim) on the device/dtype of ``x`` (None if noise_dim = 0)."""
