@@ -24,7 +24,9 @@ import torch
 from sklearn.neural_network import BernoulliRBM as SkRBM
 
 from energylab.data import load_digits
-from energylab.models.rbm import BernoulliRBM, ais_log_partition, base_rate_bias, train_rbm
+from energylab.models.rbm import BernoulliRBM, base_rate_bias
+from energylab.samplers import ais_log_partition
+from energylab.train import train_rbm
 
 
 def digits_scaled():
@@ -82,7 +84,7 @@ def bench_ais(betas_list, n_hidden: int = 20, n_runs: int = 100) -> None:
     bias = base_rate_bias(data)
     for n_betas in betas_list:
         start = time.perf_counter()
-        result = ais_log_partition(rbm, base_bias=bias, n_betas=n_betas, n_runs=n_runs, generator=g)
+        result = ais_log_partition(rbm.annealing_path(bias), n_betas=n_betas, n_runs=n_runs, generator=g)
         seconds = time.perf_counter() - start
         print(f"{n_betas:>7}{result.log_z:>11.3f}{result.log_z - exact:>+9.3f}"
               f"{result.log_z_low - result.log_z:>8.3f}{result.log_z_high - result.log_z:>+8.3f}{seconds:>8.2f}")
