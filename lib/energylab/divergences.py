@@ -28,7 +28,7 @@ __all__ = ["GaussianFit", "forward_kl_fit", "reverse_kl_fit", "kl_on_grid", "js_
 
 
 class GaussianFit(NamedTuple):
-    """A Gaussian ``N(mean, cov)``: mean (D,), cov (D, D)."""
+    """A Gaussian ``N(mean, cov)``: mean (D,), cov (D, D).  Lecture 11 §4."""
 
     mean: torch.Tensor
     cov: torch.Tensor
@@ -46,7 +46,7 @@ def forward_kl_fit(mixture: GaussianMixtureEnergy) -> GaussianFit:
 
     ``μ = Σ_k π_k μ_k``,   ``Σ = Σ_k π_k [σ_k² I + (μ_k − μ)(μ_k − μ)ᵀ]``
 
-    (within-component spread plus the spread of the centres -- the full covariance).
+    (within-component spread plus the spread of the centres -- the full covariance).  Lecture 11 §4.
     """
     if not isinstance(mixture, GaussianMixtureEnergy):
         raise TypeError(f"mixture: expected a GaussianMixtureEnergy, got {describe(mixture)}")
@@ -66,7 +66,7 @@ def reverse_kl_fit(energy, mean: torch.Tensor, *, std: float = 1.0, n_steps: int
     each estimated with ``n_samples`` reparameterised draws ``y = μ + L ε`` and the exact entropy
     ``H[q] = D/2 log(2πe) + Σ_d log L_dd``.  ``energy(y)``: (N, D) -> (N,) (unnormalised is fine).
     Starts at ``N(mean, std² I)``; which mode it ends in depends on that start.
-    Returns the fit and the per-step estimates of ``E_q[E] − H[q]`` (n_steps,).
+    Returns the fit and the per-step estimates of ``E_q[E] − H[q]`` (n_steps,).  Lecture 11 §4.
     """
     check_tensor("mean", mean, ndim=1)
     check_positive_float("std", std)
@@ -105,14 +105,15 @@ def _check_grid(log_p, log_q, cell):
 
 def kl_on_grid(log_p: torch.Tensor, log_q: torch.Tensor, cell: float) -> torch.Tensor:
     r"""``KL(p ‖ q) ≈ Σ_i p_i (log p_i − log q_i) ΔV`` from normalised log densities on a regular grid
-    (any shape) with cell volume ``cell`` (ΔV); points where ``p = 0`` contribute 0."""
+    (any shape) with cell volume ``cell`` (ΔV); points where ``p = 0`` contribute 0.  Lecture 11 §4."""
     cell = _check_grid(log_p, log_q, cell)
     p = torch.exp(log_p)
     return torch.where(p > 0, p * (log_p - log_q), torch.zeros_like(p)).sum() * cell
 
 
 def js_on_grid(log_p: torch.Tensor, log_q: torch.Tensor, cell: float) -> torch.Tensor:
-    r"""``JSD(p ‖ q) = ½ KL(p ‖ m) + ½ KL(q ‖ m)``, ``m = (p + q) / 2``, on a grid (see :func:`kl_on_grid`)."""
+    r"""``JSD(p ‖ q) = ½ KL(p ‖ m) + ½ KL(q ‖ m)``, ``m = (p + q) / 2``, on a grid (see :func:`kl_on_grid`).
+    Lecture 11 §7."""
     _check_grid(log_p, log_q, cell)
     log_m = torch.logaddexp(log_p, log_q) - math.log(2)
     return 0.5 * kl_on_grid(log_p, log_m, cell) + 0.5 * kl_on_grid(log_q, log_m, cell)

@@ -136,21 +136,38 @@ class Grid(NamedTuple):
         return values.reshape(*values.shape[:-1], *self.shape)
 
 
-def make_grid(bounds: Sequence[Sequence[float]], n: int | Sequence[int] = 101, *,
+def make_grid(bounds: tuple, n: int | Sequence[int] = 101, *, dim: int | None = None,
               dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> Grid:
-    """A regular grid: ``bounds`` is ``[(low, high)]`` (1-D) or ``[(low0, high0), (low1, high1)]``
-    (2-D); ``n`` points per axis (an int or one per axis), ends included."""
-    if not isinstance(bounds, (list, tuple)) or len(bounds) not in (1, 2) or any(
-            not isinstance(b, (list, tuple)) or len(b) != 2 or not b[0] < b[1] for b in bounds):
-        raise ValueError(f"bounds: expected [(low, high)] or [(low0, high0), (low1, high1)] with low < high, "
-                         f"got {describe(bounds)}")
-    counts = [n] * len(bounds) if isinstance(n, int) else list(n)
-    if len(counts) != len(bounds):
-        raise ValueError(f"n: expected an int or {len(bounds)} ints, got {describe(n)}")
+    """A regular grid over the box ``bounds = (low, high)``, ends included.  Lecture 3 §1–5, Lecture 4 §2.
+
+    ``low`` and ``high`` are numbers (the same interval on every axis; ``dim`` axes, default 1)
+    or pairs (one value per axis of a 2-D box: ``((low0, low1), (high0, high1))``);
+    ``n`` points per axis (an int or one per axis).
+    """
+    if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
+        raise ValueError(f"bounds: expected (low, high) with numbers or one value per axis, got {describe(bounds)}")
+    low, high = bounds
+    numbers = isinstance(low, (int, float)) and isinstance(high, (int, float))
+    if numbers:
+        count = 1 if dim is None else dim
+        if count not in (1, 2):
+            raise ValueError(f"dim: expected 1 or 2 axes, got {describe(dim)}")
+        limits = [(low, high)] * count
+    else:
+        if (not isinstance(low, (list, tuple)) or not isinstance(high, (list, tuple)) or len(low) != len(high)
+                or len(low) not in (1, 2) or (dim is not None and dim != len(low))):
+            raise ValueError(f"bounds: expected (low, high) with numbers or one value per axis (1 or 2 axes), "
+                             f"got {describe(bounds)}")
+        limits = list(zip(low, high))
+    if any(not lo < hi for lo, hi in limits):
+        raise ValueError(f"bounds: expected low < high on every axis, got {describe(bounds)}")
+    counts = [n] * len(limits) if isinstance(n, int) else list(n)
+    if len(counts) != len(limits):
+        raise ValueError(f"n: expected an int or {len(limits)} ints, got {describe(n)}")
     for count in counts:
         check_positive_int("n", count, minimum=2)
-    axes = tuple(torch.linspace(lo, hi, k, dtype=dtype, device=device) for (lo, hi), k in zip(bounds, counts))
-    cell = math.prod((hi - lo) / (k - 1) for (lo, hi), k in zip(bounds, counts))
+    axes = tuple(torch.linspace(lo, hi, k, dtype=dtype, device=device) for (lo, hi), k in zip(limits, counts))
+    cell = math.prod((hi - lo) / (k - 1) for (lo, hi), k in zip(limits, counts))
     if len(axes) == 1:
         points = axes[0][:, None]
     else:

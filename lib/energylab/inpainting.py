@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from ._checks import check_positive_int, check_tensor, describe
+from .models.mlp import check_widths, mlp
 from .train import History, fit
 
 __all__ = [
@@ -103,11 +104,9 @@ class RegressionMLP(nn.Module):
 
     def __init__(self, x_dim: int, y_dim: int, hidden: Sequence[int] = (128, 128)):
         super().__init__()
-        from .models.generator import _check_hidden, _mlp
-
         self.x_dim = check_positive_int("x_dim", x_dim)
         self.y_dim = check_positive_int("y_dim", y_dim)
-        self.net = _mlp((x_dim, *_check_hidden(hidden), y_dim))
+        self.net = mlp(x_dim, check_widths("hidden", hidden, allow_empty=False), y_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_tensor("x", x, ndim=2, last_dim=self.x_dim)

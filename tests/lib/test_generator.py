@@ -167,12 +167,12 @@ def test_energy_descent_finds_the_minimum_of_a_quadratic(generator):
 
     x = target.repeat(5, 1)
     y0 = torch.rand(5, 3, generator=generator, dtype=torch.float64)
-    result = energy_descent(quadratic, x, y0, steps=200, lr=0.1)
+    result = energy_descent(quadratic, y0, x, n_steps=200, step_size=0.1)
     torch.testing.assert_close(result.y, x)
     torch.testing.assert_close(result.energies, torch.zeros(5, dtype=torch.float64))
     assert result.trajectory.shape == (201, 5, 3)
     # bounds: the minimiser outside [0, 1] is clipped to the box
-    y_box = energy_descent(quadratic, torch.full((2, 3), 2.0, dtype=torch.float64), y0[:2], steps=50, lr=0.1).y
+    y_box = energy_descent(quadratic, y0[:2], torch.full((2, 3), 2.0, dtype=torch.float64), n_steps=50, step_size=0.1).y
     torch.testing.assert_close(y_box, torch.ones(2, 3, dtype=torch.float64))
 
 
@@ -180,11 +180,11 @@ def test_energy_descent_is_inference_gradient_descent_per_row(generator):
     energy, _ = _pair()
     x, y0 = _batch(generator)
     before = [p.clone() for p in energy.parameters()]
-    result = energy_descent(energy, x, y0, steps=5, lr=0.01)
+    result = energy_descent(energy, y0, x, n_steps=5, step_size=0.01)
     # row by row, the same as energylab.inference on E(., x_n) alone
     for n in (0, 7):
-        alone = gradient_descent(lambda y: energy(y, x[n].expand(len(y), -1)), y0[n:n + 1], steps=5, lr=0.01,
-                                 bounds=[(0.0, 1.0)] * Y_DIM)
+        alone = gradient_descent(lambda y: energy(y, x[n].expand(len(y), -1)), y0[n:n + 1], n_steps=5, step_size=0.01,
+                                 bounds=(torch.zeros(Y_DIM), torch.ones(Y_DIM)))
         torch.testing.assert_close(result.y[n:n + 1], alone.y)
     assert (result.energies <= energy(y0, x).detach() + 1e-9).all()
     assert all(torch.equal(a, b) for a, b in zip(before, energy.parameters()))
@@ -205,6 +205,6 @@ def test_clear_errors(generator):
     with pytest.raises(ValueError, match="hidden"):
         GeneratorMLP(5, 3, hidden=(0,))
     with pytest.raises(ValueError, match="steps"):
-        energy_descent(energy, x, y, steps=-1)
+        energy_descent(energy, y, x, n_steps=-1)
     with pytest.raises(ValueError, match="rows"):
-        energy_descent(energy, x[:3], y)
+        energy_descent(energy, y, x[:3])

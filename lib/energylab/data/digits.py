@@ -1,23 +1,82 @@
-"""Image completion (inpainting) on scikit-learn's 8x8 digits, offline.
+"""scikit-learn's 8x8 digits, offline: the one loader (Lecture 6 §6, Lecture 7 §1, Lecture 8 §2,
+Lecture 12 §3) and the image-completion split of lecture 6 and homework 4.
 
-Each 8x8 image is split by a boolean ``mask`` (True = hidden) into
+:func:`load_digits` returns the 1797 images as rows of 64 pixels in one of four named
+scalings of the raw ink counts ``c ∈ {0, ..., 16}`` (:data:`SCALINGS`):
+
+* ``"binary"``: ``1[c > 7]`` in {0, 1} (RBMs, lecture 8);
+* ``"unit"``: ``c / 16`` in [0, 1] (image completion, lecture 6; digit strings, lecture 5);
+* ``"spins"``: ``2·1[c > 7] − 1`` in {−1, +1} (Hopfield patterns, lecture 7);
+* ``"symmetric"``: ``c / 8 − 1`` in [−1, 1] (JEM and SGLD, lecture 12).
+
+For completion each 8x8 image is split by a boolean ``hidden`` region (True = hidden) into
 
 * ``x``: the visible pixels (the input ``X``), shape (N, number of visible pixels);
 * ``y``: the hidden pixels (the output ``Y`` to complete), shape (N, number of hidden pixels),
 
-both in reading order (row by row) and scaled to [0, 1].  With the default mask (the
+both in reading order (row by row) and scaled to [0, 1].  With the default region (the
 bottom half hidden) completions are genuinely ambiguous: the top half of a 9 is also the
 top of an 8, a 3 or a 5, so several bottoms fit one ``x`` and the mean of them is a blur.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
+import numpy as np
 import torch
 
 from .._checks import check_generator, check_tensor, describe
 
-__all__ = ["MASKS", "InpaintingData", "digit_mask", "split_images", "join_images", "digits_inpainting"]
+__all__ = ["SCALINGS", "Digits", "load_digits", "MASKS", "InpaintingData", "digit_mask", "split_images",
+           "join_images", "digits_inpainting"]
+
+#: The named pixel scalings of :func:`load_digits`, from the raw ink counts c in 0..16.
+SCALINGS = {
+    "binary": "1[c > 7] in {0, 1}",
+    "unit": "c / 16 in [0, 1]",
+    "spins": "2 * 1[c > 7] - 1 in {-1, +1}",
+    "symmetric": "c / 8 - 1 in [-1, 1]",
+}
+
+
+class Digits(NamedTuple):
+    """The 8x8 digits: ``images`` (1797, 64) scaled as asked, ``labels`` (1797,) int64 in 0..9."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+
+
+@lru_cache(maxsize=1)
+def _raw_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The raw ink counts (1797, 64) int64 and labels, read once from scikit-learn's bundled file."""
+    from sklearn.datasets import load_digits as sklearn_load_digits
+
+    digits = sklearn_load_digits()
+    return digits.data.astype(np.int64), digits.target.astype(np.int64)
+
+
+def load_digits(scaling: str = "unit", *, dtype: torch.dtype = torch.float32, device=None) -> Digits:
+    """The 1797 digits of ``sklearn.datasets.load_digits`` (offline), pixels in one of the
+    :data:`SCALINGS`: ``"binary"``, ``"unit"``, ``"spins"`` or ``"symmetric"``.
+
+    Rows are images in reading order; ``images.reshape(-1, 8, 8)`` gives the pictures.
+    Lecture 6 §6 (``unit``), Lecture 7 §1 (``unit``, thresholded class means),
+    Lecture 8 §2 (``binary``), Lecture 12 §3 (``symmetric``).
+    """
+    if scaling not in SCALINGS:
+        raise ValueError(f"scaling: expected one of {sorted(SCALINGS)}, got {describe(scaling)}")
+    counts, labels = _raw_digits()
+    counts = torch.from_numpy(counts)
+    if scaling == "binary":
+        images = (counts > 7).to(dtype)
+    elif scaling == "spins":
+        images = 2 * (counts > 7).to(dtype) - 1
+    elif scaling == "unit":
+        images = counts.to(dtype) / 16
+    else:
+        images = counts.to(dtype) / 8 - 1
+    return Digits(images.to(device), torch.from_numpy(labels.copy()).to(device))
 
 #: Named masks (True = hidden): which 8x8 block to hide.
 MASKS = {
@@ -90,15 +149,11 @@ def digits_inpainting(mask="bottom", *, test_fraction: float = 0.25, generator: 
                       dtype: torch.dtype = torch.float32, device=None) -> InpaintingData:
     """The 1797 digits of ``sklearn.datasets.load_digits``, pixels scaled to [0, 1], split
     at random (``generator``) into train and test sets and cut by ``mask`` (True = hidden)."""
-    from sklearn.datasets import load_digits
-
     if not isinstance(test_fraction, (int, float)) or not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction: expected a number in (0, 1), got {describe(test_fraction)}")
     check_generator("generator", generator)
     hidden = digit_mask(mask)
-    digits = load_digits()
-    images = torch.as_tensor(digits.data, dtype=dtype) / 16.0                      # (1797, 64)
-    labels = torch.as_tensor(digits.target, dtype=torch.int64)
+    images, labels = load_digits("unit", dtype=dtype)                              # (1797, 64), (1797,)
     order = torch.randperm(images.shape[0], generator=generator)
     n_test = int(round(test_fraction * images.shape[0]))
     test, train = order[:n_test], order[n_test:]

@@ -7,13 +7,13 @@
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from .._checks import check_generator, check_positive_float, check_positive_int, describe
+from .digits import load_digits
 
 __all__ = ["SequenceData", "GRAMMAR_MEANS", "grammar_transitions", "grammar_sequences",
            "DigitStrings", "digit_strings", "digit_crops"]
@@ -66,20 +66,13 @@ def grammar_sequences(n: int, *, length: tuple[int, int] = (8, 20), noise: float
     return SequenceData(x * mask[..., None], y.masked_fill(~mask, -1), lengths)
 
 
-@lru_cache(maxsize=1)
-def _digits():
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    return d.images.astype(np.float32) / 16.0, d.target.astype(np.int64)
-
-
 def digit_crops(split: str = "train"):
     """The 8x8 digits cropped to their inked columns: a list of (8, w) float tensors in
     [0, 1] and a label tensor.  ``split``: ``"train"`` (first 1200 digits) or ``"test"``."""
     if split not in ("train", "test"):
         raise ValueError(f"split: expected 'train' or 'test', got {describe(split)}")
-    images, labels = _digits()
+    images, labels = load_digits("unit")
+    images, labels = images.reshape(-1, 8, 8).numpy(), labels.numpy()
     part = slice(0, 1200) if split == "train" else slice(1200, None)
     crops = []
     for image in images[part]:

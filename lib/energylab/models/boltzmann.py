@@ -40,6 +40,7 @@ from .._checks import check_generator, check_positive_float, check_positive_int,
 from ..gibbs import gibbs_log_probabilities
 from ..samplers.exact import enumerate_states, state_index
 from ..samplers.gibbs import sample_bernoulli, sequential_gibbs_sweep
+from ..train.loop import batches
 
 __all__ = ["BoltzmannMachine", "BMGradient", "boltzmann_gradient", "train_boltzmann"]
 
@@ -224,8 +225,7 @@ def train_boltzmann(
     check_positive_int("batch_size", batch_size)
     chains = bm.random_states(n_chains, generator=generator)
     for epoch in range(epochs):
-        order = torch.randperm(data.shape[0], generator=generator, device=data.device if generator is None else generator.device)
-        for batch in data[order.to(data.device)].split(batch_size):
+        for (batch,) in batches((data,), batch_size, generator=generator):
             grad, chains = boltzmann_gradient(bm, batch, chains, n_sweeps=n_sweeps, generator=generator)
             bm.W.add_(grad.W, alpha=lr)
             bm.b.add_(grad.b, alpha=lr)

@@ -31,7 +31,6 @@ energy (lecture 12), where samples come from Langevin dynamics instead of a netw
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import Sequence
 
 import torch
@@ -40,7 +39,8 @@ from torch.nn import functional as F
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 from ..train import History, fit
-from .mlp_energy import _mlp as mlp          # the library's one MLP builder (Linear + SiLU)
+from ..samplers.langevin import frozen       # parameters' requires_grad off inside a block
+from .mlp import mlp                         # the library's one MLP builder (Linear + SiLU)
 
 __all__ = [
     "SamplerNet",
@@ -59,17 +59,19 @@ SAMPLER_LOSSES = ("non_saturating", "minimax")
 class SamplerNet(nn.Module):
     """``G_θ(z)``: noise (N, noise_dim) -> samples (N, x_dim), an MLP.
 
-    ``output="identity"`` for real-valued data, ``"sigmoid"`` for pixels in [0, 1].
+    ``output="identity"`` for real-valued data, ``"sigmoid"`` for pixels in [0, 1]; ``generator``
+    draws the initial weights (see :func:`~energylab.models.mlp.mlp`).  Lecture 11 §5, §7.
     """
 
-    def __init__(self, noise_dim: int, x_dim: int, hidden: Sequence[int] = (64, 64), *, output: str = "identity"):
+    def __init__(self, noise_dim: int, x_dim: int, hidden: Sequence[int] = (64, 64), *, output: str = "identity",
+                 generator: torch.Generator | None = None):
         super().__init__()
         self.noise_dim = check_positive_int("noise_dim", noise_dim)
         self.x_dim = check_positive_int("x_dim", x_dim)
         if output not in ("identity", "sigmoid"):
             raise ValueError(f"output: expected 'identity' or 'sigmoid', got {output!r}")
         self.output = output
-        self.net = mlp((noise_dim, *hidden, x_dim))
+        self.net = mlp(noise_dim, hidden, x_dim, generator=generator)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         check_tensor("z", z, ndim=2, last_dim=self.noise_dim)
@@ -90,12 +92,12 @@ class SamplerNet(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """``ℓ_W(x)``: the logit of ``D_W(x) = P(x is data)``, (N, x_dim) -> (N,); an MLP."""
+    """``ℓ_W(x)``: the logit of ``D_W(x) = P(x is data)``, (N, x_dim) -> (N,); an MLP.  Lecture 11 §5, §7."""
 
-    def __init__(self, x_dim: int, hidden: Sequence[int] = (64, 64)):
+    def __init__(self, x_dim: int, hidden: Sequence[int] = (64, 64), *, generator: torch.Generator | None = None):
         super().__init__()
         self.x_dim = check_positive_int("x_dim", x_dim)
-        self.net = mlp((x_dim, *hidden, 1))
+        self.net = mlp(x_dim, hidden, 1, generator=generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_tensor("x", x, ndim=2, last_dim=self.x_dim)
@@ -119,7 +121,7 @@ def gan_value(real_logits: torch.Tensor, fake_logits: torch.Tensor, *, real_weig
               fake_weights: torch.Tensor | None = None) -> torch.Tensor:
     r"""``V = E_data[log D] + E_G[log(1 − D)]`` from logits, with ``log D = logsigmoid(ℓ)``,
     ``log(1 − D) = logsigmoid(−ℓ)``.  Optional weights turn the means into weighted sums
-    (e.g. densities × cell size on a quadrature grid)."""
+    (e.g. densities × cell size on a quadrature grid).  Lecture 11 §7."""
     check_tensor("real_logits", real_logits, ndim=1)
     check_tensor("fake_logits", fake_logits, ndim=1)
     return (_weighted_mean(F.logsigmoid(real_logits), real_weights, "real_weights")
@@ -128,7 +130,7 @@ def gan_value(real_logits: torch.Tensor, fake_logits: torch.Tensor, *, real_weig
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """``−V = mean softplus(−ℓ(x)) + mean softplus(ℓ(x̂))``: the log loss of telling data (label 1)
-    from samples (label 0); a scalar."""
+    from samples (label 0); a scalar.  Lecture 11 §7, homework 6 Part 6."""
     return -gan_value(real_logits, fake_logits)
 
 
@@ -138,6 +140,7 @@ def sampler_loss(fake_logits: torch.Tensor, kind: str = "non_saturating") -> tor
     ``"non_saturating"``: ``mean −log D(x̂) = mean softplus(−ℓ)`` -- strong gradients while the
     samples are rejected; ``"minimax"``: ``mean log(1 − D(x̂)) = −mean softplus(ℓ)`` -- the game's
     own objective, nearly flat (gradient ``−D(x̂) ≈ 0``) when ``D`` rejects the samples.
+    Lecture 11 §7, homework 6 Part 6.
     """
     check_tensor("fake_logits", fake_logits, ndim=1)
     if kind == "non_saturating":
@@ -148,23 +151,10 @@ def sampler_loss(fake_logits: torch.Tensor, kind: str = "non_saturating") -> tor
 
 
 def optimal_discriminator_logit(log_p_data: torch.Tensor, log_p_model: torch.Tensor) -> torch.Tensor:
-    """``ℓ*(x) = log p_data(x) − log p_G(x)``, the logit of ``D* = p_data / (p_data + p_G)``."""
+    """``ℓ*(x) = log p_data(x) − log p_G(x)``, the logit of ``D* = p_data / (p_data + p_G)``.  Lecture 11 §7."""
     check_tensor("log_p_data", log_p_data)
     check_tensor("log_p_model", log_p_model)
     return log_p_data - log_p_model
-
-
-@contextmanager
-def _frozen(module: nn.Module):
-    """Parameters of ``module`` do not require grad inside the block (restored afterwards)."""
-    flags = [p.requires_grad for p in module.parameters()]
-    try:
-        for p in module.parameters():
-            p.requires_grad_(False)
-        yield
-    finally:
-        for p, flag in zip(module.parameters(), flags):
-            p.requires_grad_(flag)
 
 
 def gan_losses(sampler: SamplerNet, discriminator: Discriminator, x: torch.Tensor, *, kind: str = "non_saturating",
@@ -175,13 +165,13 @@ def gan_losses(sampler: SamplerNet, discriminator: Discriminator, x: torch.Tenso
     reaches only W (the samples are detached), the second only θ (the discriminator's parameters
     are frozen while it is computed), so each player descends its own loss.
     Returns ``loss`` and, for the history, ``d_loss``, ``g_loss``, ``d_real`` and ``d_fake``
-    (the mean ``D`` on data and on samples).
+    (the mean ``D`` on data and on samples).  Lecture 11 §7.
     """
     check_tensor("x", x, ndim=2, last_dim=discriminator.x_dim)
     fake = sampler(sampler.sample_noise(x.shape[0], generator=generator))        # (N, x_dim)
     real_logits, fake_logits = discriminator(x), discriminator(fake.detach())
     d_loss = discriminator_loss(real_logits, fake_logits)
-    with _frozen(discriminator):
+    with frozen(discriminator):
         g_loss = sampler_loss(discriminator(fake), kind)
     return {"loss": d_loss + g_loss, "d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
             "d_real": torch.sigmoid(real_logits).detach().mean(), "d_fake": torch.sigmoid(fake_logits).detach().mean()}
@@ -195,7 +185,7 @@ def train_gan(sampler: SamplerNet, discriminator: Discriminator, x: torch.Tensor
 
     The discriminator's learning rate is ``lr``, the sampler's ``lr * lr_ratio``; Adam's ``betas``
     default to (0.5, 0.999) as usual for games.  Returns the per-epoch
-    :class:`~energylab.train.History` (``loss``, ``d_loss``, ``g_loss``, ``d_real``, ``d_fake``).
+    :class:`~energylab.train.History` (``loss``, ``d_loss``, ``g_loss``, ``d_real``, ``d_fake``).  Lecture 11 §5, §7.
     """
     check_tensor("x", x, ndim=2)
     check_positive_float("lr", lr)

@@ -44,7 +44,7 @@ from .._checks import check_generator, check_positive_float, check_positive_int,
 from ..inference import Descent, gradient_descent
 from ..losses import log_loss
 from ..train import History, fit
-from .mlp_energy import _check_hidden, _mlp
+from .mlp import check_widths, mlp
 
 __all__ = [
     "flip_gradient",
@@ -79,7 +79,7 @@ class GeneratorMLP(nn.Module):
         self.x_dim = check_positive_int("x_dim", x_dim)
         self.y_dim = check_positive_int("y_dim", y_dim)
         self.noise_dim = check_positive_int("noise_dim", noise_dim, minimum=0)
-        self.net = _mlp((x_dim + noise_dim, *_check_hidden(hidden), y_dim))
+        self.net = mlp(x_dim + noise_dim, check_widths("hidden", hidden, allow_empty=False), y_dim)
 
     def sample_noise(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor | None:
         """Standard normal ``Z`` of shape (N, noise_dim) on the device/dtype of ``x`` (None if noise_dim = 0)."""
@@ -162,9 +162,10 @@ def train_generator_pair(energy: nn.Module, gen: GeneratorMLP, x: torch.Tensor, 
                generator=generator, progress=progress, callback=callback)
 
 
-def energy_descent(energy: nn.Module, x: torch.Tensor, y0: torch.Tensor, *, steps: int = 30, lr: float = 0.01,
-                   bounds: tuple[float, float] | None = (0.0, 1.0)) -> Descent:
-    """Refine completions: ``Y ← clamp(Y − η ∇_Y E_W(Y, X))`` for ``steps`` steps, from ``y0``.
+def energy_descent(energy: nn.Module, y0: torch.Tensor, x: torch.Tensor, *, n_steps: int = 30,
+                   step_size: float = 0.01, bounds: tuple | None = (0.0, 1.0)) -> Descent:
+    """Refine completions: ``Y ← clamp(Y − η ∇_Y E_W(Y, X))`` for ``n_steps`` steps of size
+    ``step_size`` (η), from ``y0``.  Lecture 6 §9, homework 4.
 
     Row ``n`` of ``y0`` (N, y_dim) descends ``E_W(·, x[n])``; stack several starts per input
     as extra rows (repeat ``x``).  ``bounds`` keeps pixels in range (None: unconstrained).
@@ -175,5 +176,4 @@ def energy_descent(energy: nn.Module, x: torch.Tensor, y0: torch.Tensor, *, step
     check_tensor("x", x, ndim=2)
     if x.shape[0] != y0.shape[0]:
         raise ValueError(f"x: expected {y0.shape[0]} rows like y0, got {describe(x)}")
-    box = None if bounds is None else [bounds] * y0.shape[1]
-    return gradient_descent(lambda y: energy(y, x), y0, steps=steps, lr=lr, bounds=box)
+    return gradient_descent(lambda y: energy(y, x), y0, n_steps=n_steps, step_size=step_size, bounds=bounds)

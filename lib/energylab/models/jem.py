@@ -28,13 +28,13 @@ keeps energies near zero so they cannot drift off to huge magnitudes (a sign of 
 """
 from __future__ import annotations
 
-import math
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_positive_float, check_positive_int, check_tensor, describe
+from .mlp import mlp
 
 __all__ = ["JEM", "jem_loss", "digits_classifier"]
 
@@ -121,13 +121,5 @@ def digits_classifier(n_inputs: int = 64, n_classes: int = 10, hidden: int = 128
     check_positive_int("n_inputs", n_inputs)
     check_positive_int("n_classes", n_classes)
     check_positive_int("hidden", hidden)
-    check_generator("generator", generator)
-    net = nn.Sequential(nn.Linear(n_inputs, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
-                        nn.Linear(hidden, n_classes))
-    with torch.no_grad():
-        for layer in net:
-            if isinstance(layer, nn.Linear):
-                bound = 1.0 / math.sqrt(layer.in_features)
-                for p in (layer.weight, layer.bias):
-                    p.copy_(torch.rand(p.shape, generator=generator) * 2 * bound - bound)
+    net = mlp(n_inputs, (hidden, hidden), n_classes, generator=generator)
     return net

@@ -37,6 +37,7 @@ from .._checks import (
     check_tensor,
     describe,
 )
+from .mlp import check_widths, mlp
 
 __all__ = [
     "MixtureParams",
@@ -266,13 +267,8 @@ class MixtureDensityNetwork(nn.Module):
         self.out_features = check_positive_int("out_features", out_features)
         self.n_components = check_positive_int("n_components", n_components)
         self.sigma_min = check_positive_float("sigma_min", sigma_min)
-        sizes = [in_features, *hidden]
-        layers: list[nn.Module] = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            layers += [nn.Linear(n_in, check_positive_int("hidden", n_out)), activation()]
-        n_raw = n_components + 2 * n_components * out_features
-        layers.append(nn.Linear(sizes[-1], n_raw))
-        self.net = nn.Sequential(*layers)
+        n_raw = n_components + 2 * n_components * out_features       # [alpha logits | mu | sigma logits]
+        self.net = mlp(in_features, check_widths("hidden", hidden), n_raw, activation=activation)
 
     def forward(self, x: torch.Tensor) -> MixtureParams:
         check_tensor("x", x, ndim=2, last_dim=self.in_features)

@@ -21,6 +21,7 @@ from torch import nn
 
 from .._checks import check_generator, check_positive_int, check_tensor, describe
 from ..gibbs import free_energy
+from .mlp import check_widths, mlp
 
 __all__ = ["MLPEnergy", "KMeansEnergy"]
 
@@ -43,10 +44,10 @@ class MLPEnergy(nn.Module):
         if isinstance(hidden, int):
             widths = (check_positive_int("hidden", hidden),) * check_positive_int("depth", 2 if depth is None else depth)
         else:
-            widths = _check_hidden(hidden)
+            widths = check_widths("hidden", hidden, allow_empty=False)
             if depth is not None and depth != len(widths):
                 raise ValueError(f"depth: expected None or len(hidden) = {len(widths)}, got {describe(depth)}")
-        self.net = _mlp((self.x_dim + self.y_dim, *widths, 1))
+        self.net = mlp(self.x_dim + self.y_dim, widths, 1)
         self.nonnegative = bool(nonnegative)
 
     def forward(self, y: torch.Tensor, x: torch.Tensor | None = None) -> torch.Tensor:
@@ -64,24 +65,6 @@ class MLPEnergy(nn.Module):
             inputs = torch.cat([x, y], dim=-1)                              # (N, D_x + D)
         out = self.net(inputs)[:, 0]                                        # (N,)
         return nn.functional.softplus(out) if self.nonnegative else out
-
-
-def _mlp(sizes: Sequence[int]) -> nn.Sequential:
-    """Linear layers of the given sizes with SiLU in between (smooth, so ∇_Y E is smooth)."""
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(nn.SiLU())
-    return nn.Sequential(*layers)
-
-
-def _check_hidden(hidden) -> tuple[int, ...]:
-    """Hidden widths as a non-empty tuple of positive ints, or a ValueError naming ``hidden``."""
-    if (not isinstance(hidden, (tuple, list)) or not hidden
-            or not all(isinstance(h, int) and h > 0 for h in hidden)):
-        raise ValueError(f"hidden: expected a tuple of positive ints, got {describe(hidden)}")
-    return tuple(hidden)
 
 
 def _broadcast_rows(name: str, x: torch.Tensor, n: int) -> torch.Tensor:

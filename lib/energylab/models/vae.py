@@ -47,7 +47,7 @@ from torch.nn import functional as F
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 from ..train import History, fit
-from .mlp_energy import _mlp as mlp          # the library's one MLP builder (Linear + SiLU)
+from .mlp import mlp                         # the library's one MLP builder (Linear + SiLU)
 
 __all__ = [
     "GaussianParams",
@@ -76,16 +76,6 @@ class GaussianParams(NamedTuple):
     log_var: torch.Tensor
 
 
-def _widths(hidden) -> tuple[int, ...]:
-    """Hidden widths as a tuple of positive ints; ``()`` means a linear map."""
-    if isinstance(hidden, int) and not isinstance(hidden, bool):
-        hidden = (hidden,)
-    if not isinstance(hidden, (tuple, list)) or not all(
-            isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden):
-        raise ValueError(f"hidden: expected an int or a tuple of positive ints (may be empty), got {describe(hidden)}")
-    return tuple(hidden)
-
-
 # --------------------------------------------------------------------------- the Gaussian pieces
 def _check_gaussian(q) -> GaussianParams:
     if not isinstance(q, tuple) or len(q) != 2:
@@ -103,7 +93,7 @@ def reparameterize(mean: torch.Tensor, log_var: torch.Tensor, noise: torch.Tenso
 
     ``noise`` is ε ~ N(0, I), broadcast against ``mean`` (e.g. (K, N, D) against (N, D)).
     The draw is a differentiable function of μ and log σ², so ``∇_μ E_q[f(z)]`` is
-    estimated by ``∇_μ f(z)`` -- the reparameterisation trick.
+    estimated by ``∇_μ f(z)`` -- the reparameterisation trick.  Lecture 11 §3.
     """
     return mean + torch.exp(0.5 * log_var) * noise
 
@@ -113,6 +103,7 @@ def sample_latent(q, n_samples: int = 1, *, generator: torch.Generator | None = 
 
     The noise is drawn as ``torch.randn((K, N, D), generator=generator)`` on the device and
     dtype of the mean, so a seeded generator makes the draws (and their gradients) repeatable.
+    Lecture 11 §3, homework 6 Part 1.
     """
     mean, log_var = _check_gaussian(q)
     check_positive_int("n_samples", n_samples)
@@ -125,7 +116,7 @@ def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
     r"""``KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_d (μ_d² + σ_d² − 1 − log σ_d²)``, one per row: (..., D) -> (...).
 
     Computed from ``log σ²`` directly (never ``log(exp(·))``), so it stays finite where
-    σ² under- or overflows.
+    σ² under- or overflows.  Lecture 11 §2, homework 6 Part 2.
     """
     check_tensor("mean", mean)
     check_tensor("log_var", log_var)
@@ -133,7 +124,8 @@ def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
 
 
 def log_normal(z: torch.Tensor, mean: torch.Tensor | float = 0.0, log_var: torch.Tensor | float = 0.0) -> torch.Tensor:
-    r"""``log N(z; μ, diag σ²) = −½ Σ_d [(z_d − μ_d)² / σ_d² + log σ_d² + log 2π]``: (..., D) -> (...)."""
+    r"""``log N(z; μ, diag σ²) = −½ Σ_d [(z_d − μ_d)² / σ_d² + log σ_d² + log 2π]``: (..., D) -> (...).
+    Lecture 11 §2."""
     check_tensor("z", z)
     log_var = torch.as_tensor(log_var, dtype=z.dtype, device=z.device)
     return -0.5 * ((z - mean).square() * torch.exp(-log_var) + log_var + _LOG_2PI).sum(-1)
@@ -143,15 +135,17 @@ def log_normal(z: torch.Tensor, mean: torch.Tensor | float = 0.0, log_var: torch
 class GaussianEncoder(nn.Module):
     """``q_φ(z | x) = N(μ_φ(x), diag exp(log_var_φ(x)))``: one MLP with 2·latent_dim outputs.
 
-    ``hidden=()`` makes it linear (``μ = W x + c``), which is exact for a linear-Gaussian model.
-    ``forward(x)`` (N, x_dim) -> :class:`GaussianParams` (each (N, latent_dim)).
+    ``hidden=()`` makes it linear (``μ = W x + c``), which is exact for a linear-Gaussian model;
+    ``generator`` draws the initial weights (see :func:`~energylab.models.mlp.mlp`).
+    ``forward(x)`` (N, x_dim) -> :class:`GaussianParams` (each (N, latent_dim)).  Lecture 11 §1–§2, §5–§6.
     """
 
-    def __init__(self, x_dim: int, latent_dim: int, hidden: int | Sequence[int] = (128,)):
+    def __init__(self, x_dim: int, latent_dim: int, hidden: Sequence[int] = (128,), *,
+                 generator: torch.Generator | None = None):
         super().__init__()
         self.x_dim = check_positive_int("x_dim", x_dim)
         self.latent_dim = check_positive_int("latent_dim", latent_dim)
-        self.net = mlp((x_dim, *_widths(hidden), 2 * latent_dim))
+        self.net = mlp(x_dim, hidden, 2 * latent_dim, generator=generator)
 
     def forward(self, x: torch.Tensor) -> GaussianParams:
         check_tensor("x", x, ndim=2, last_dim=self.x_dim)
@@ -164,13 +158,15 @@ class BernoulliDecoder(nn.Module):
 
     ``log p(x | z) = Σ_i [x_i ℓ_i − softplus(ℓ_i)]`` -- written with softplus, so it is exact
     for logits of any size (``log sigmoid(ℓ)`` would give ``log 0`` at ℓ = −1e4 in float32).
+    Lecture 11 §1, §6; homework 6 Part 3.
     """
 
-    def __init__(self, latent_dim: int, x_dim: int, hidden: int | Sequence[int] = (128,)):
+    def __init__(self, latent_dim: int, x_dim: int, hidden: Sequence[int] = (128,), *,
+                 generator: torch.Generator | None = None):
         super().__init__()
         self.latent_dim = check_positive_int("latent_dim", latent_dim)
         self.x_dim = check_positive_int("x_dim", x_dim)
-        self.net = mlp((latent_dim, *_widths(hidden), x_dim))
+        self.net = mlp(latent_dim, hidden, x_dim, generator=generator)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         check_tensor("z", z, last_dim=self.latent_dim)
@@ -196,15 +192,15 @@ class GaussianDecoder(nn.Module):
 
     ``sigma``: a fixed noise std (a number), or None to learn one ``log σ`` per dimension
     (initialised at σ = 1).  ``hidden=()`` makes the mean linear, ``m = A z + b`` -- the
-    linear-Gaussian model (probabilistic PCA) whose ``log p(x)`` is known exactly.
+    linear-Gaussian model (probabilistic PCA) whose ``log p(x)`` is known exactly.  Lecture 11 §2, §5.
     """
 
-    def __init__(self, latent_dim: int, x_dim: int, hidden: int | Sequence[int] = (128,), *,
-                 sigma: float | None = None):
+    def __init__(self, latent_dim: int, x_dim: int, hidden: Sequence[int] = (128,), *,
+                 sigma: float | None = None, generator: torch.Generator | None = None):
         super().__init__()
         self.latent_dim = check_positive_int("latent_dim", latent_dim)
         self.x_dim = check_positive_int("x_dim", x_dim)
-        self.net = mlp((latent_dim, *_widths(hidden), x_dim))
+        self.net = mlp(latent_dim, hidden, x_dim, generator=generator)
         # learned: one log σ per dimension; fixed: a Python float (exact in any dtype)
         self.log_sigma = nn.Parameter(torch.zeros(x_dim)) if sigma is None else math.log(
             check_positive_float("sigma", sigma))
@@ -252,7 +248,7 @@ def elbo(decoder, x: torch.Tensor, q, *, n_samples: int = 1, kl: str = "analytic
     * ``kl="analytic"``: the closed form :func:`gaussian_kl` (lower variance);
     * ``kl="mc"``: the same draws, ``(1/K) Σ_k [log q(z_k | x) − log p(z_k)]`` (works for any q, p).
 
-    ``return_terms=True`` returns ``(elbo, reconstruction, kl)``, each (N,).
+    ``return_terms=True`` returns ``(elbo, reconstruction, kl)``, each (N,).  Lecture 11 §2, §6; homework 6 Part 4.
     """
     _check_decoder(decoder)
     q = _check_x_q(x, q)
@@ -274,6 +270,7 @@ def iwae_bound(decoder, x: torch.Tensor, q, n_samples: int, *, generator: torch.
     Log weights ``log w_k = log p_θ(x | z_k) + log p(z_k) − log q(z_k | x)`` are combined with
     ``logsumexp`` (they are often −1000 or less: ``exp`` would underflow to 0).  ``K = 1`` is
     the ELBO with the Monte-Carlo KL; the bound grows with K towards ``log p_θ(x)``.
+    Lecture 11 §2, §6; homework 6 Part 5.
     """
     _check_decoder(decoder)
     q = _check_x_q(x, q)
@@ -284,7 +281,7 @@ def iwae_bound(decoder, x: torch.Tensor, q, n_samples: int, *, generator: torch.
 
 # --------------------------------------------------------------------------- the model
 class VAE(nn.Module):
-    """An encoder ``q_φ(z | x)`` and a decoder ``p_θ(x | z)`` with the prior ``p(z) = N(0, I)``."""
+    """An encoder ``q_φ(z | x)`` and a decoder ``p_θ(x | z)`` with the prior ``p(z) = N(0, I)``.  Lecture 11 §2, §5–§6."""
 
     def __init__(self, encoder: GaussianEncoder, decoder: nn.Module):
         super().__init__()
@@ -335,7 +332,7 @@ def train_vae(vae: VAE, x: torch.Tensor, *, epochs: int = 50, lr: float = 1e-3, 
 
     Each mini-batch minimises ``−mean ELBO`` with ``n_samples`` reparameterised draws per row.
     Returns the per-epoch :class:`~energylab.train.History`: ``loss`` (= −ELBO),
-    ``reconstruction`` (``E_q log p(x | z)``) and ``kl``.
+    ``reconstruction`` (``E_q log p(x | z)``) and ``kl``.  Lecture 11 §5–§6.
     """
     check_tensor("x", x, ndim=2)
     check_generator("generator", generator, like=x)
@@ -354,7 +351,7 @@ def train_vae(vae: VAE, x: torch.Tensor, *, epochs: int = 50, lr: float = 1e-3, 
 @torch.no_grad()
 def latent_traversal(vae: VAE, z: torch.Tensor, dim: int, values: torch.Tensor) -> torch.Tensor:
     """Decoder means along one latent axis: ``z`` (latent_dim,) with coordinate ``dim`` set to each
-    of ``values`` (M,) -> (M, x_dim)."""
+    of ``values`` (M,) -> (M, x_dim).  Lecture 11 §6."""
     check_tensor("z", z, ndim=1, last_dim=vae.latent_dim)
     check_tensor("values", values, ndim=1)
     if isinstance(dim, bool) or not isinstance(dim, int) or not 0 <= dim < vae.latent_dim:
@@ -368,7 +365,8 @@ def latent_traversal(vae: VAE, z: torch.Tensor, dim: int, values: torch.Tensor) 
 def latent_grid(vae: VAE, n: int = 15, *, span: float = 0.95) -> torch.Tensor:
     """For a 2-D latent: decoder means on an n × n grid of prior quantiles (``span`` of the
     probability mass per axis, mapped through the normal inverse CDF) -> (n, n, x_dim).
-    Row i has ``z_2`` decreasing from the top, column j has ``z_1`` increasing (an image's layout)."""
+    Row i has ``z_2`` decreasing from the top, column j has ``z_1`` increasing (an image's layout).
+    Lecture 11 §6."""
     if vae.latent_dim != 2:
         raise ValueError(f"vae: latent_grid needs a 2-D latent space, got latent_dim={vae.latent_dim}")
     check_positive_int("n", n, minimum=2)

@@ -5,7 +5,7 @@
 Model-specific chains (block Gibbs for the RBM, sequential Gibbs for the
 Boltzmann machine) are methods of the models; they use the helpers here.
 """
-from .ais import AISResult, beta_schedule, summarize_ais
+from .ais import AISResult, AnnealingPath, ais_log_partition, beta_schedule, summarize_ais
 from .exact import (
     MAX_ENUMERATED_UNITS,
     empirical_distribution,
@@ -20,6 +20,8 @@ from .replay import BufferDraw, ReplayBuffer, persistent_sgld
 
 __all__ = [
     "AISResult",
+    "AnnealingPath",
+    "ais_log_partition",
     "beta_schedule",
     "summarize_ais",
     "MAX_ENUMERATED_UNITS",
