@@ -34,7 +34,7 @@ class GaussianFit(NamedTuple):
     cov: torch.Tensor
 
     def log_prob(self, y: torch.Tensor) -> torch.Tensor:
-        """``log N(y; mean, cov)``: (N, D) -> (N,)."""
+        """``log N(y; mean, cov)``: (N, D) -> (N,).  Lecture 11 §4."""
         check_tensor("y", y, ndim=2, last_dim=self.mean.shape[0])
         return torch.distributions.MultivariateNormal(self.mean, self.cov).log_prob(y)
 

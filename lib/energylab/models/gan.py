@@ -79,7 +79,7 @@ class SamplerNet(nn.Module):
         return torch.sigmoid(out) if self.output == "sigmoid" else out
 
     def sample_noise(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``z ~ N(0, I)`` of shape (n, noise_dim), on the device and dtype of the parameters."""
+        """``z ~ N(0, I)`` of shape (n, noise_dim), on the device and dtype of the parameters.  Lecture 11 §7."""
         check_positive_int("n", n)
         p = next(self.parameters())
         check_generator("generator", generator, like=p)
@@ -87,7 +87,7 @@ class SamplerNet(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``n`` samples ``G_θ(z)``."""
+        """``n`` samples ``G_θ(z)``.  Lecture 11 §5, §7."""
         return self(self.sample_noise(n, generator=generator))
 
 
@@ -104,7 +104,7 @@ class Discriminator(nn.Module):
         return self.net(x)[:, 0]
 
     def energy(self, x: torch.Tensor) -> torch.Tensor:
-        """``E_W(x) = −ℓ_W(x)``: low where the discriminator believes in the data."""
+        """``E_W(x) = −ℓ_W(x)``: low where the discriminator believes in the data.  Lecture 11 §7."""
         return -self(x)
 
 

@@ -70,7 +70,7 @@ _LOG_2PI = math.log(2 * math.pi)
 
 
 class GaussianParams(NamedTuple):
-    """A diagonal Gaussian ``N(mean, diag exp(log_var))``; both (..., D)."""
+    """A diagonal Gaussian ``N(mean, diag exp(log_var))``; both (..., D).  Lecture 11 §2."""
 
     mean: torch.Tensor
     log_var: torch.Tensor
@@ -173,17 +173,17 @@ class BernoulliDecoder(nn.Module):
         return self.net(z)
 
     def log_prob(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        """``log p_θ(x | z)``: x (N, x_dim), z (..., N, latent_dim) -> (..., N)."""
+        """``log p_θ(x | z)``: x (N, x_dim), z (..., N, latent_dim) -> (..., N).  Lecture 11 §1, §6."""
         check_tensor("x", x, ndim=2, last_dim=self.x_dim)
         logits = self(z)
         return (x * logits - F.softplus(logits)).sum(-1)
 
     def mean(self, z: torch.Tensor) -> torch.Tensor:
-        """The pixel probabilities ``sigmoid(ℓ(z))``."""
+        """The pixel probabilities ``sigmoid(ℓ(z))``.  Lecture 11 §1, §6."""
         return torch.sigmoid(self(z))
 
     def sample(self, z: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Binary images drawn from ``p_θ(x | z)``."""
+        """Binary images drawn from ``p_θ(x | z)``.  Lecture 11 §6 (``VAE.sample(mean=False)``)."""
         return torch.bernoulli(self.mean(z), generator=generator)
 
 
@@ -210,16 +210,16 @@ class GaussianDecoder(nn.Module):
         return self.net(z)
 
     def log_prob(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        """``log p_θ(x | z)``: x (N, x_dim), z (..., N, latent_dim) -> (..., N)."""
+        """``log p_θ(x | z)``: x (N, x_dim), z (..., N, latent_dim) -> (..., N).  Lecture 11 §2, §5."""
         check_tensor("x", x, ndim=2, last_dim=self.x_dim)
         return log_normal(x, self(z), 2 * self.log_sigma)
 
     def mean(self, z: torch.Tensor) -> torch.Tensor:
-        """The decoder mean ``m_θ(z)``."""
+        """The decoder mean ``m_θ(z)``.  Lecture 11 §5."""
         return self(z)
 
     def sample(self, z: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``m_θ(z) + σ ε``."""
+        """``m_θ(z) + σ ε``.  Lecture 11 §5 (``VAE.sample(mean=False)``)."""
         m = self(z)
         sigma = torch.exp(torch.as_tensor(self.log_sigma, dtype=m.dtype, device=m.device))
         return m + sigma * torch.randn(m.shape, generator=generator, dtype=m.dtype, device=m.device)
@@ -293,31 +293,33 @@ class VAE(nn.Module):
         self.latent_dim = encoder.latent_dim
 
     def energy(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        """``E(x, z) = −log p_θ(x | z) − log p(z)``: x (N, x_dim), z (..., N, latent_dim) -> (..., N)."""
+        """``E(x, z) = −log p_θ(x | z) − log p(z)``: x (N, x_dim), z (..., N, latent_dim) -> (..., N).  Lecture 11 §2."""
         return -self.decoder.log_prob(x, z) - log_normal(z)
 
     def elbo(self, x: torch.Tensor, *, n_samples: int = 1, kl: str = "analytic",
              generator: torch.Generator | None = None, return_terms: bool = False):
-        """:func:`elbo` with ``q = encoder(x)``."""
+        """:func:`elbo` with ``q = encoder(x)``.  Lecture 11 §6."""
         return elbo(self.decoder, x, self.encoder(x), n_samples=n_samples, kl=kl, generator=generator,
                     return_terms=return_terms)
 
     def variational_free_energy(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
-        """``−ELBO = E_q[E(x, z)] − H[q] ≥ F(x) = −log p_θ(x)``, per row."""
+        """``−ELBO = E_q[E(x, z)] − H[q] ≥ F(x) = −log p_θ(x)``, per row.  Library only: the energy view of
+        lecture 11 §2 as one call (the lecture writes ``-elbo``); tested against the exact free energy."""
         return -self.elbo(x, **kwargs)
 
     def iwae_bound(self, x: torch.Tensor, n_samples: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """:func:`iwae_bound` with ``q = encoder(x)``."""
+        """:func:`iwae_bound` with ``q = encoder(x)``.  Lecture 11 §6."""
         return iwae_bound(self.decoder, x, self.encoder(x), n_samples, generator=generator)
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        """The decoder mean at the encoder mean: ``mean_θ(μ_φ(x))``."""
+        """The decoder mean at the encoder mean: ``mean_θ(μ_φ(x))``.  Lecture 11 §6."""
         return self.decoder.mean(self.encoder(x).mean)
 
     @torch.no_grad()
     def sample(self, n: int, *, generator: torch.Generator | None = None, mean: bool = True) -> torch.Tensor:
-        """``n`` samples: ``z ~ N(0, I)``, then the decoder mean (``mean=True``) or a draw of ``p_θ(x | z)``."""
+        """``n`` samples: ``z ~ N(0, I)``, then the decoder mean (``mean=True``) or a draw of ``p_θ(x | z)``.
+        Lecture 11 §5–§6."""
         check_positive_int("n", n)
         p = next(self.parameters())
         check_generator("generator", generator, like=p)
