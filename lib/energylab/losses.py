@@ -25,12 +25,13 @@ computes any loss of the zoo from a full energy table that way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import torch
 import torch.nn.functional as F
 
 from ._checks import check_positive_float, check_tensor, describe
+from .inference import most_offending
 
 __all__ = [
     "energy_loss",
@@ -51,6 +52,8 @@ __all__ = [
     "LOSSES",
     "loss_table_markdown",
     "loss_on_answers",
+    "ContrastiveLoss",
+    "contrastive_loss",
 ]
 
 
@@ -324,7 +327,7 @@ def loss_on_answers(name: str, energies: torch.Tensor, target: torch.Tensor, *, 
     wrong = torch.ones_like(energies, dtype=torch.bool).scatter(1, target[:, None], False)
     C = energies.shape[1]
     e_wrong = energies[wrong].reshape(-1, C - 1)                            # (B, C-1)
-    e_worst = e_wrong.min(dim=-1).values                                    # most offending, (B,)
+    e_worst = energies.gather(1, most_offending(energies, target)[:, None])[:, 0]   # (B,)
     kw = dict(reduction=reduction)
     calls = {
         "energy": lambda: energy_loss(e_pos, **kw),
@@ -342,3 +345,35 @@ def loss_on_answers(name: str, energies: torch.Tensor, target: torch.Tensor, *, 
         "InfoNCE": lambda: infonce_loss(e_pos, e_wrong, beta, **kw),
     }
     return calls[name]()
+
+
+# ----------------------------------------------------------------------------- sampled negatives
+
+class ContrastiveLoss(NamedTuple):
+    """The parts of :func:`contrastive_loss` (0-d tensors): ``loss = contrast + energy_penalty * penalty``.
+    Lecture 6 §8, Lecture 12 §2–3."""
+
+    loss: torch.Tensor
+    contrast: torch.Tensor
+    penalty: torch.Tensor
+
+
+def contrastive_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, *, energy_penalty: float = 0.0) -> ContrastiveLoss:
+    r"""The contrastive term and the energy-magnitude penalty of sample-based training:
+
+    ``contrast = mean E(data) − mean E(samples)`` and ``penalty = mean E(data)² + mean E(samples)²``,
+    ``loss = contrast + α · penalty`` with ``α = energy_penalty``.
+
+    ``e_pos`` (N,) are energies of data, ``e_neg`` (M,) of contrastive samples (from SGLD, a replay
+    buffer, a generator network) -- two sets, not pairs.  With samples ``x̂ ~ p_θ`` (held fixed),
+    the contrast's gradient is the maximum-likelihood gradient of ``-mean log p_θ(x)``; it only sees
+    *differences* of energies, so the penalty keeps their level near zero.  Used by
+    :func:`energylab.models.jem.jem_loss` and :func:`energylab.models.generator.generator_pair_loss`.
+    Lecture 6 §8 (the penalty), Lecture 12 §2–3.
+    """
+    check_tensor("e_pos", e_pos, ndim=1)
+    check_tensor("e_neg", e_neg, ndim=1)
+    alpha = check_positive_float("energy_penalty", energy_penalty, allow_zero=True)
+    contrast = e_pos.mean() - e_neg.mean()
+    penalty = e_pos.pow(2).mean() + e_neg.pow(2).mean()
+    return ContrastiveLoss(contrast + alpha * penalty, contrast, penalty)

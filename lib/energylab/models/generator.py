@@ -42,7 +42,7 @@ from torch import nn
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 from ..inference import Descent, gradient_descent
-from ..losses import log_loss
+from ..losses import contrastive_loss, log_loss
 from ..train import History, fit
 from .mlp import check_widths, mlp
 
@@ -119,8 +119,8 @@ def generator_pair_loss(energy: nn.Module, gen: GeneratorMLP, x: torch.Tensor, y
     e_true = energy(y, x)                                                # (N,)
     e_gen = energy(flip_gradient(y_hat), x)                              # value E(G), θ-gradient flipped
     loss = log_loss(e_true, e_gen)                                       # softplus(E(Y) − E(Ŷ)), mean
-    if energy_penalty > 0:
-        loss = loss + energy_penalty * (e_true.pow(2) + energy(y_hat.detach(), x).pow(2)).mean()
+    if energy_penalty > 0:                                               # on W only: Ŷ detached
+        loss = loss + energy_penalty * contrastive_loss(e_true, energy(y_hat.detach(), x)).penalty
     with torch.no_grad():
         noise = torch.rand(y.shape, generator=generator, device=y.device, dtype=y.dtype)
         e_random = energy(noise, x).mean()
