@@ -39,7 +39,7 @@ from torch import nn
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor
 from ..gibbs import gibbs_log_probabilities
 from ..samplers.exact import enumerate_states, state_index
-from ..samplers.gibbs import sample_bernoulli, sequential_gibbs_sweep
+from ..samplers.gibbs_sampling import sample_bernoulli, sequential_gibbs_sweep
 from ..train.loop import batches
 
 __all__ = ["BoltzmannMachine", "BMGradient", "boltzmann_gradient", "train_boltzmann"]

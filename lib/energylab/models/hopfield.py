@@ -109,12 +109,13 @@ def async_update(
     return states
 
 
-def sync_update(states: torch.Tensor, weights: torch.Tensor, *, n_steps: int = 1) -> torch.Tensor:
-    """Synchronous updates: every unit at once, ``s <- sign(W s)``, ``n_steps`` times."""
+def sync_update(states: torch.Tensor, weights: torch.Tensor, *, n_sweeps: int = 1) -> torch.Tensor:
+    """Synchronous updates: every unit at once, ``s <- sign(W s)``, ``n_sweeps`` times (each a sweep
+    of all units in parallel).  Lecture 7 §2."""
     _check_weights(weights)
     _check_states(states, weights.shape[0])
-    check_positive_int("n_steps", n_steps)
-    for _ in range(n_steps):
+    check_positive_int("n_sweeps", n_sweeps)
+    for _ in range(n_sweeps):
         states = _sign_keep_ties(states @ weights, states)
     return states
 
@@ -123,12 +124,13 @@ def recall(
     states: torch.Tensor,
     weights: torch.Tensor,
     *,
-    max_sweeps: int = 50,
+    n_sweeps: int = 50,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Asynchronous sweeps until no unit changes (a fixed point) or ``max_sweeps``."""
-    check_positive_int("max_sweeps", max_sweeps)
-    for _ in range(max_sweeps):
+    """At most ``n_sweeps`` asynchronous sweeps, stopping early at a fixed point (no unit changes).
+    Lecture 7 §1–4."""
+    check_positive_int("n_sweeps", n_sweeps)
+    for _ in range(n_sweeps):
         new = async_update(states, weights, generator=generator)
         if torch.equal(new, states):
             break
@@ -160,7 +162,7 @@ def capacity_curve(
     *,
     n_trials: int = 5,
     flip_fraction: float = 0.0,
-    max_sweeps: int = 20,
+    n_sweeps: int = 20,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """The capacity experiment: for each load ``alpha = P / N``, store P random
@@ -180,7 +182,7 @@ def capacity_curve(
             patterns = random_patterns(n_patterns, n_units, generator=generator)
             weights = hebbian_weights(patterns)
             start = corrupt(patterns, flip_fraction, generator=generator) if flip_fraction else patterns
-            final = recall(start, weights, max_sweeps=max_sweeps, generator=generator)
+            final = recall(start, weights, n_sweeps=n_sweeps, generator=generator)
             total += (final * patterns).mean(-1).mean().item()
         overlaps.append(total / n_trials)
     return torch.tensor(overlaps)

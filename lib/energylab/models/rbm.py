@@ -49,7 +49,7 @@ from torch import nn
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
-from ..samplers.gibbs import sample_bernoulli
+from ..samplers.gibbs_sampling import sample_bernoulli
 
 __all__ = [
     "Biases",

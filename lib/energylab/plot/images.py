@@ -10,9 +10,9 @@ import numpy as np
 import torch
 from matplotlib import animation
 
-from .._checks import check_positive_int
+from .._checks import check_positive_int, check_tensor, describe
 
-__all__ = ["tile_images", "plot_images", "plot_chain_grid", "chain_animation"]
+__all__ = ["tile_images", "plot_images", "plot_chain_grid", "chain_animation", "plot_completions"]
 
 
 #: Colour of the gaps between tiles (distinct from any grey level of the images).
@@ -122,3 +122,34 @@ def chain_animation(frames, *, shape=(8, 8), steps: Sequence[int] | None = None,
     anim = animation.FuncAnimation(fig, draw, frames=n_frames, interval=interval, blit=False)
     plt.close(fig)
     return anim
+
+
+def plot_completions(columns: dict, n_rows: int | None = None, *, hidden: torch.Tensor | None = None, fig=None):
+    """Draw a grid of 8x8 images: one column per entry of ``columns`` (title -> (N, 8, 8)),
+    one row per example.  With ``hidden`` (8, 8) bool the hidden region is outlined in red.
+    Lecture 6 §6–9, homework 4."""
+    from matplotlib.patches import Rectangle
+
+    if not isinstance(columns, dict) or not columns:
+        raise TypeError(f"columns: expected a non-empty dict of title -> images (N, 8, 8), got {describe(columns)}")
+    for title, images in columns.items():
+        check_tensor(f"columns[{title!r}]", images, ndim=3)
+    n_rows = n_rows or min(len(images) for images in columns.values())
+    fig = fig or plt.figure(figsize=(1.1 * len(columns), 1.1 * n_rows))
+    axes = fig.subplots(n_rows, len(columns), squeeze=False)
+    box = None
+    if hidden is not None:
+        rows, cols = torch.nonzero(hidden, as_tuple=True)
+        box = (int(cols.min()) - 0.5, int(rows.min()) - 0.5, int(cols.max() - cols.min()) + 1, int(rows.max() - rows.min()) + 1)
+    for j, (title, images) in enumerate(columns.items()):
+        for i in range(n_rows):
+            ax = axes[i, j]
+            ax.imshow(images[i].detach().cpu().numpy(), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+            ax.grid(False)
+            ax.spines[:].set_visible(False)
+            if box is not None:
+                ax.add_patch(Rectangle(box[:2], box[2], box[3], fill=False, edgecolor="red", linewidth=1))
+            if i == 0:
+                ax.set_title(title, fontsize=9)
+    return fig

@@ -37,7 +37,7 @@ import torch
 
 from .._checks import check_generator, check_positive_float, check_positive_int, describe
 from ..models.rbm import RBM, Biases, RBMGradient
-from ..samplers.gibbs import sample_bernoulli
+from ..samplers.gibbs_sampling import sample_bernoulli
 from .loop import batches
 
 __all__ = ["PersistentChains", "likelihood_gradient", "cd_gradient", "pcd_gradient", "train_rbm"]
