@@ -67,11 +67,3 @@ def check_generator(name: str, generator, like: torch.Tensor | None = None):
             f"create it with torch.Generator(device={str(like.device)!r})"
         )
     return generator
-
-
-def check_same_device(**tensors: torch.Tensor) -> None:
-    """Check that all the named tensors share one device."""
-    devices = {name: t.device for name, t in tensors.items()}
-    if len(set(devices.values())) > 1:
-        listed = ", ".join(f"{name} on {dev}" for name, dev in devices.items())
-        raise ValueError(f"expected all tensors on one device, got {listed}")

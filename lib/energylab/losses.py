@@ -102,7 +102,7 @@ def _margin(margin) -> float:
 # ----------------------------------------------------------------------------- the zoo
 
 def energy_loss(e_pos: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor:
-    r"""Energy loss ``L = E(x_i, y_i)``.
+    r"""Energy loss ``L = E(x_i, y_i)``.  Lecture 4 §1, §3, §5.
 
     Only pushes down on the data; nothing pulls up elsewhere, so a flexible
     architecture can make the energy flat and low everywhere (*collapse*).
@@ -113,6 +113,7 @@ def energy_loss(e_pos: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor
 
 def perceptron_loss(e_pos: torch.Tensor, e_all: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor:
     r"""Generalised perceptron loss ``L = E(x_i, y_i) - min_y E(x_i, y)``.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     ``e_all`` (B, C) holds the energies of all answers (including the correct one),
     so the loss is >= 0 and zero exactly when the correct answer is a minimiser.
@@ -124,7 +125,7 @@ def perceptron_loss(e_pos: torch.Tensor, e_all: torch.Tensor, *, reduction: str 
 
 def hinge_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margin: float = 1.0, *,
                reduction: str = "mean") -> torch.Tensor:
-    r"""Hinge loss ``L = max(0, m + E(x_i, y_i) - E(x_i, ȳ_i))``.
+    r"""Hinge loss ``L = max(0, m + E(x_i, y_i) - E(x_i, ȳ_i))``.  Lecture 4 §1, §4, §6; homework 3.
 
     Zero once the contrastive energy is at least ``m`` above the correct one.
     Margin: ``m``.
@@ -137,6 +138,7 @@ def pairwise_hinge_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margins: torch
                         reduction: str = "mean") -> torch.Tensor:
     r"""Pairwise hinge with an answer-dependent margin
     ``L = mean_ŷ max(0, m(y_i, ŷ) + E(x_i, y_i) - E(x_i, ŷ))``.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     ``margins`` (broadcastable to e_neg's (B, K)) is ``m(y_i, ŷ)``, e.g. a Hamming
     distance: answers that are more wrong must sit higher.  Margin: ``m(y, ŷ)``.
@@ -153,6 +155,7 @@ def pairwise_hinge_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margins: torch
 
 def log_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor:
     r"""Log loss ``L = log(1 + exp(E(x_i, y_i) - E(x_i, ȳ_i))) = softplus(E⁺ - E⁻)``.
+    Lecture 4 §1, §4; Lecture 6 §3, §8; homework 4.
 
     A soft hinge: never exactly zero, so it keeps pulling a little forever.
     Margin: > 0 (infinite, approached exponentially).
@@ -164,6 +167,7 @@ def log_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, *, reduction: str = "mean
 def lvq2_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, cap: float = 1.0, *,
               reduction: str = "mean") -> torch.Tensor:
     r"""LVQ2 loss ``L = min(M, max(0, E(x_i, y_i) - E(x_i, ȳ_i)))`` with cap ``M``.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     Only acts while the correct answer is *worse* than the contrastive one, and
     gives up on hopeless examples (difference above ``M``).  Margin: 0.
@@ -176,6 +180,7 @@ def lvq2_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, cap: float = 1.0, *,
 
 def mce_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor:
     r"""Minimum classification error loss ``L = σ(E(x_i, y_i) - E(x_i, ȳ_i))``, σ the logistic.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     A smooth count of errors: saturates for hopeless and for safe examples.
     Margin: > 0 (soft).
@@ -186,7 +191,7 @@ def mce_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, *, reduction: str = "mean
 
 def square_square_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margin: float = 1.0, *,
                        reduction: str = "mean") -> torch.Tensor:
-    r"""Square-square loss ``L = [E(x_i, y_i)]₊² + [m - E(x_i, ȳ_i)]₊²``.
+    r"""Square-square loss ``L = [E(x_i, y_i)]₊² + [m - E(x_i, ȳ_i)]₊²``.  Lecture 4 §1, §4.
 
     Pushes the correct energy towards 0 and the contrastive one up to ``m``
     (energies are meant to be non-negative).  Margin: ``m``.
@@ -199,6 +204,7 @@ def square_square_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margin: float =
 def square_exp_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, gamma: float = 1.0, *,
                     reduction: str = "mean") -> torch.Tensor:
     r"""Square-exponential loss ``L = [E(x_i, y_i)]₊² + γ exp(-E(x_i, ȳ_i))``.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     Margin: > 0 (infinite, approached exponentially).
     """
@@ -209,7 +215,7 @@ def square_exp_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, gamma: float = 1.0
 
 def nll_loss(e_pos: torch.Tensor, e_all: torch.Tensor, beta: float = 1.0, *, log_measure: float = 0.0,
              reduction: str = "mean") -> torch.Tensor:
-    r"""Negative log-likelihood / maximum mutual information loss
+    r"""Negative log-likelihood / maximum mutual information loss  Lecture 3 §3, Lecture 4 §1, §4.
 
     ``L = E(x_i, y_i) + 1/β log Σ_y exp(-β E(x_i, y)) ΔV``
 
@@ -228,6 +234,7 @@ def nll_loss(e_pos: torch.Tensor, e_all: torch.Tensor, beta: float = 1.0, *, log
 def mee_loss(e_pos: torch.Tensor, e_all: torch.Tensor, beta: float = 1.0, *, log_measure: float = 0.0,
              reduction: str = "mean") -> torch.Tensor:
     r"""Minimum empirical error loss ``L = 1 - exp(-β E(x_i, y_i)) / Σ_y exp(-β E(x_i, y)) ΔV``,
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     one minus the Gibbs probability of the correct answer (Ljolje et al., 1990).
     Bounded, so hopeless examples stop mattering.  Margin: > 0.
@@ -241,6 +248,7 @@ def mee_loss(e_pos: torch.Tensor, e_all: torch.Tensor, beta: float = 1.0, *, log
 def simple_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margin: float = 1.0, *,
                 reduction: str = "mean") -> torch.Tensor:
     r"""Simple loss (Bromley et al., 1993, siamese nets) ``L = [E(x_i, y_i)]₊ + [m - E(x_i, ȳ_i)]₊``.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     Pushes the correct energy to 0 and the contrastive one up to ``m``, each on its
     own (no comparison between them).  Margin: ``m``.
@@ -251,7 +259,7 @@ def simple_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margin: float = 1.0, *
 
 def infonce_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, beta: float = 1.0, *,
                  reduction: str = "mean") -> torch.Tensor:
-    r"""InfoNCE / group loss (van den Oord et al., 2018)
+    r"""InfoNCE / group loss (van den Oord et al., 2018)  Lecture 4 §1 (the loss table and the loss explorer).
 
     ``L = -log exp(-β E(x_i, y_i)) / (exp(-β E(x_i, y_i)) + Σ_k exp(-β E(x_i, ŷ_k)))``
 
@@ -270,7 +278,8 @@ def infonce_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, beta: float = 1.0, *,
 @dataclass(frozen=True)
 class LossInfo:
     """One row of the loss table: the name, the formula (E⁺ = E(x_i, y_i),
-    E⁻ = E(x_i, ȳ_i) the most offending incorrect answer), the margin, and the function."""
+    E⁻ = E(x_i, ȳ_i) the most offending incorrect answer), the margin, and the function.
+    Lecture 4 §1 (the rows of the loss table)."""
 
     name: str
     formula: str
@@ -299,7 +308,7 @@ LOSSES: dict[str, Callable] = {row.name: row.function for row in LOSS_TABLE}
 
 
 def loss_table_markdown(rows: tuple[LossInfo, ...] = LOSS_TABLE) -> str:
-    """The loss table as a Markdown table (display it with ``IPython.display.Markdown``)."""
+    """The loss table as a Markdown table (display it with ``IPython.display.Markdown``).  Lecture 4 §1."""
     lines = ["| loss | formula | margin |", "|---|---|---|"]
     lines += [f"| {row.name} | `{row.formula}` | {row.margin} |" for row in rows]
     return "\n".join(lines)
@@ -308,6 +317,7 @@ def loss_table_markdown(rows: tuple[LossInfo, ...] = LOSS_TABLE) -> str:
 def loss_on_answers(name: str, energies: torch.Tensor, target: torch.Tensor, *, margin: float = 1.0,
                     beta: float = 1.0, reduction: str = "mean") -> torch.Tensor:
     """Any loss of the zoo on a discrete answer set, from the full energy table.
+    Lecture 4 §1 (the loss explorer and plot_loss_shapes).
 
     ``energies`` (B, C) are the energies of all C answers, ``target`` (B,) the index of
     the correct one.  The contrastive answer is the most offending incorrect one,

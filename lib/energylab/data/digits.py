@@ -33,6 +33,7 @@ __all__ = ["SCALINGS", "Digits", "load_digits", "HIDDEN_REGIONS", "InpaintingDat
            "join_images", "digits_inpainting"]
 
 #: The named pixel scalings of :func:`load_digits`, from the raw ink counts c in 0..16.
+#: Library only: the names load_digits accepts (its error message and the tests list them).
 SCALINGS = {
     "binary": "1[c > 7] in {0, 1}",
     "unit": "c / 16 in [0, 1]",
@@ -42,7 +43,8 @@ SCALINGS = {
 
 
 class Digits(NamedTuple):
-    """The 8x8 digits: ``images`` (1797, 64) scaled as asked, ``labels`` (1797,) int64 in 0..9."""
+    """The 8x8 digits: ``images`` (1797, 64) scaled as asked, ``labels`` (1797,) int64 in 0..9.
+    Lecture 7 §3, Lecture 8 §1, Lecture 12 §3 (what load_digits returns)."""
 
     images: torch.Tensor
     labels: torch.Tensor
@@ -80,6 +82,7 @@ def load_digits(scaling: str = "unit", *, dtype: torch.dtype = torch.float32, de
     return Digits(images.to(device), torch.from_numpy(labels.copy()).to(device))
 
 #: Named hidden regions: which 8x8 block to hide (Lecture 6 §6, homework 4).
+#: Library only: the names hidden_pixels accepts (its error message and the tests list them).
 HIDDEN_REGIONS = {
     "bottom": (slice(4, 8), slice(0, 8)),
     "top": (slice(0, 4), slice(0, 8)),
@@ -107,7 +110,8 @@ class InpaintingData(NamedTuple):
 
 def hidden_pixels(hidden="bottom") -> torch.Tensor:
     """An (8, 8) bool tensor, True on hidden pixels, from a name of :data:`HIDDEN_REGIONS` or an
-    (8, 8) bool tensor (checked).  Lecture 6 §6."""
+    (8, 8) bool tensor (checked).  Lecture 6 §6.
+    Library only: turns a region name into pixels for split/join_images and plot_completions (Lecture 6 §6)."""
     if isinstance(hidden, str):
         if hidden not in HIDDEN_REGIONS:
             raise ValueError(f"hidden: expected one of {sorted(HIDDEN_REGIONS)} or an (8, 8) bool tensor, "
@@ -126,7 +130,8 @@ def hidden_pixels(hidden="bottom") -> torch.Tensor:
 
 def split_images(images: torch.Tensor, hidden="bottom") -> tuple[torch.Tensor, torch.Tensor]:
     """Cut images (N, 8, 8) or (N, 64) into visible ``x`` (N, n_visible) and hidden ``y`` (N, n_hidden).
-    Lecture 6 §6."""
+    Lecture 6 §6.
+    Library only: the cut inside digits_inpainting (Lecture 6 §6), the inverse of join_images."""
     check_tensor("images", images, ndim=(2, 3))
     if images.shape[1:] not in ((8, 8), (64,)):
         raise ValueError(f"images: expected shape (N, 8, 8) or (N, 64), got {describe(images)}")

@@ -50,6 +50,8 @@ class PCACompletion:
         self.x_dim = 0
 
     def fit(self, x: torch.Tensor, y: torch.Tensor) -> "PCACompletion":
+        """Learn the PCA of the whole images ``[x, y]`` (N, x_dim + y_dim); returns ``self``.
+        Lecture 6 §7, homework 4."""
         check_tensor("x", x, ndim=2)
         check_tensor("y", y, ndim=2)
         if x.shape[0] != y.shape[0]:
@@ -70,7 +72,8 @@ class PCACompletion:
         return self
 
     def complete(self, x: torch.Tensor) -> torch.Tensor:
-        """``Ŷ = μ_Y + V_Y c``, ``c = (V_X V_Xᵀ + R)⁻¹ V_X (X − μ_X)``; x (N, x_dim) -> (N, y_dim)."""
+        """``Ŷ = μ_Y + V_Y c``, ``c = (V_X V_Xᵀ + R)⁻¹ V_X (X − μ_X)``; x (N, x_dim) -> (N, y_dim).
+        Lecture 6 §7, homework 4."""
         if self.components_ is None:
             raise RuntimeError("PCACompletion.complete: call fit(x, y) first")
         check_tensor("x", x, ndim=2, last_dim=self.x_dim)

@@ -52,7 +52,7 @@ def _check_states(states: torch.Tensor, n: int) -> torch.Tensor:
 
 
 def hebbian_weights(patterns: torch.Tensor) -> torch.Tensor:
-    """Hebb's rule: ``W = patterns^T patterns / N`` with zero diagonal.
+    """Hebb's rule: ``W = patterns^T patterns / N`` with zero diagonal.  Lecture 7 §1.
 
     ``patterns``: (P, N) spins in {-1, +1}. Returns (N, N).
     """
@@ -65,7 +65,7 @@ def hebbian_weights(patterns: torch.Tensor) -> torch.Tensor:
 
 
 def hopfield_energy(states: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """``E(s) = -1/2 s^T W s`` for each row of ``states`` (B, N); returns (B,)."""
+    """``E(s) = -1/2 s^T W s`` for each row of ``states`` (B, N); returns (B,).  Lecture 7 §2."""
     _check_weights(weights)
     _check_states(states, weights.shape[0])
     return -0.5 * ((states @ weights) * states).sum(-1)
@@ -84,7 +84,7 @@ def async_update(
     return_energies: bool = False,
 ):
     """Asynchronous updates: ``n_sweeps`` passes over the units in a random order
-    (one order per sweep, drawn from ``generator``, shared by the batch).
+    (one order per sweep, drawn from ``generator``, shared by the batch).  Lecture 7 §2.
 
     Returns the new states (B, N); with ``return_energies=True`` also the energy
     after every single-unit update, shape (n_sweeps * N + 1, B), starting with
@@ -139,7 +139,7 @@ def recall(
 
 
 def corrupt(patterns: torch.Tensor, flip_fraction: float, *, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Flip each spin of ``patterns`` independently with probability ``flip_fraction``."""
+    """Flip each spin of ``patterns`` independently with probability ``flip_fraction``.  Lecture 7 §1–2."""
     check_tensor("patterns", patterns)
     check_positive_float("flip_fraction", flip_fraction, allow_zero=True)
     if flip_fraction > 1:
@@ -149,7 +149,8 @@ def corrupt(patterns: torch.Tensor, flip_fraction: float, *, generator: torch.Ge
 
 
 def random_patterns(n_patterns: int, n_units: int, *, generator=None, dtype=torch.float32, device=None) -> torch.Tensor:
-    """(P, N) independent random spins, each +1 or -1 with probability 1/2."""
+    """(P, N) independent random spins, each +1 or -1 with probability 1/2.
+    Library only: the random patterns of capacity_curve (Lecture 7 §4)."""
     check_positive_int("n_patterns", n_patterns)
     check_positive_int("n_units", n_units)
     bits = torch.randint(0, 2, (n_patterns, n_units), generator=generator, device=device)
@@ -170,6 +171,7 @@ def capacity_curve(
     :func:`recall`, and measure the mean overlap ``m = s . xi / N`` with the
     stored pattern (1 = perfect recall). Returns (len(loads),) mean overlaps,
     averaged over patterns and ``n_trials`` independent pattern sets.
+    Lecture 7 §4.
     """
     check_positive_int("n_units", n_units)
     check_positive_int("n_trials", n_trials)
@@ -189,7 +191,7 @@ def capacity_curve(
 
 
 class HopfieldNetwork:
-    """A small object around the functions above: ``store`` patterns, ``recall`` them.
+    """A small object around the functions above: ``store`` patterns, ``recall`` them.  Lecture 7 §1–3.
 
     >>> net = HopfieldNetwork(100)
     >>> net.store(patterns)            # (P, 100) spins
@@ -202,22 +204,27 @@ class HopfieldNetwork:
 
     @property
     def n_units(self) -> int:
+        """The number of units N.  Lecture 7 §1."""
         return self.weights.shape[0]
 
     def store(self, patterns: torch.Tensor) -> "HopfieldNetwork":
-        """Set the weights by Hebb's rule from ``patterns`` (P, N)."""
+        """Set the weights by Hebb's rule from ``patterns`` (P, N).  Lecture 7 §1, §3."""
         check_tensor("patterns", patterns, ndim=2, last_dim=self.n_units)
         self.weights = hebbian_weights(patterns.to(self.weights))
         return self
 
     def energy(self, states: torch.Tensor) -> torch.Tensor:
+        """``E(s) = -1/2 s^T W s`` for (B, N) states (hopfield_energy).  Lecture 7 §2–3."""
         return hopfield_energy(states, self.weights)
 
     def async_update(self, states, **kwargs):
+        """async_update with the stored weights.  Library only (Lecture 7 §2 calls the function)."""
         return async_update(states, self.weights, **kwargs)
 
     def sync_update(self, states, **kwargs):
+        """sync_update with the stored weights.  Library only (Lecture 7 §2 calls the function)."""
         return sync_update(states, self.weights, **kwargs)
 
     def recall(self, states, **kwargs):
+        """recall with the stored weights: settle into a fixed point.  Lecture 7 §1, §3."""
         return recall(states, self.weights, **kwargs)

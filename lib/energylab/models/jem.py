@@ -57,7 +57,7 @@ class JEM(nn.Module):
         return self.logits(x)
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
-        """The classifier's logits f(x), shape (n, K), checked."""
+        """The classifier's logits f(x), shape (n, K), checked.  Lecture 12 §3."""
         check_tensor("x", x)
         out = self.net(x)
         if out.dim() != 2 or out.shape[0] != x.shape[0]:

@@ -34,7 +34,8 @@ def _numpy(images) -> np.ndarray:
 
 def tile_images(images, shape: tuple[int, int], ncols: int, *, pad: int = 1, pad_value: float = np.nan) -> np.ndarray:
     """Arrange N flat images (N, H*W) into one array, ``ncols`` per row, ``pad`` cells of
-    ``pad_value`` between the tiles and around the border."""
+    ``pad_value`` between the tiles and around the border.
+    Library only: the mosaic behind plot_images, plot_chain_grid and chain_animation."""
     images = _numpy(images)
     height, width = shape
     if images.ndim != 2 or images.shape[1] != height * width:
@@ -52,7 +53,8 @@ def tile_images(images, shape: tuple[int, int], ncols: int, *, pad: int = 1, pad
 
 def plot_images(images, *, shape=(8, 8), ncols: int | None = None, ax=None, cmap: str = "gray_r",
                 vmin: float | None = None, vmax: float | None = None, title: str | None = None):
-    """Show N flat images (N, H*W) as a grid in one axes; returns the axes."""
+    """Show N flat images (N, H*W) as a grid in one axes; returns the axes.
+    Lecture 7 §1, §3, Lecture 8 §1, §3, homework 2."""
     images = _numpy(images)
     ncols = ncols or int(np.ceil(np.sqrt(len(images))))
     if ax is None:
@@ -69,7 +71,7 @@ def plot_images(images, *, shape=(8, 8), ncols: int | None = None, ax=None, cmap
 
 def plot_chain_grid(frames, *, shape=(8, 8), steps: Sequence[int] | None = None, ax=None, cmap: str = "gray_r",
                     vmin: float = 0.0, vmax: float = 1.0, title: str | None = None):
-    """Gibbs chains as a grid: one row per chain, one column per recorded step.
+    """Gibbs chains as a grid: one row per chain, one column per recorded step.  Lecture 8 §4.
 
     ``frames``: (T, B, H*W), e.g. from ``rbm.gibbs_chain``; ``steps`` labels the columns."""
     frames = _numpy(frames)
@@ -96,7 +98,7 @@ def plot_chain_grid(frames, *, shape=(8, 8), steps: Sequence[int] | None = None,
 def chain_animation(frames, *, shape=(8, 8), steps: Sequence[int] | None = None, ncols: int | None = None,
                     interval: int = 150, cmap: str = "gray_r", vmin: float = 0.0, vmax: float = 1.0,
                     size: float = 3.0):
-    """An animation of B chains side by side over T recorded steps (``frames`` (T, B, H*W)).
+    """An animation of B chains side by side over T recorded steps (``frames`` (T, B, H*W)).  Lecture 8 §4.
 
     Returns a ``matplotlib.animation.FuncAnimation``; in a notebook show it with
     ``IPython.display.HTML(anim.to_jshtml())`` (the figure itself is closed here)."""

@@ -165,7 +165,8 @@ def pcd_gradient(rbm: RBM, v: torch.Tensor, chains: PersistentChains, n_sweeps: 
                  biases: Biases | None = None, generator=None) -> RBMGradient:
     """PCD-k with ``k = n_sweeps`` (Tieleman, 2008): like CD-k but the model chains continue from
     ``chains`` (updated in place) instead of restarting at the data.  With ``n_sweeps = 1`` this
-    is scikit-learn's BernoulliRBM update, draw for draw.  Lecture 8 §2."""
+    is scikit-learn's BernoulliRBM update, draw for draw.  Lecture 8 §2.
+    Library only as a function: train_rbm fuses it with the update; it is the PCD estimator for other loops (conditional RBMs, DBMs)."""
     biases = _check_common(rbm, v, n_sweeps, biases, generator)
     if not isinstance(chains, PersistentChains):
         raise TypeError(f"chains: expected PersistentChains, got {describe(chains)}")
