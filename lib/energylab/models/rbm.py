@@ -134,8 +134,16 @@ class RBM(nn.Module):
         return Biases(*biases)
 
     def _resolve(self, biases, rows_like):
-        """The model's biases when ``biases`` is None (the fast, common case), else checked ones."""
-        return Biases(self.b, self.c) if biases is None else self.check_biases(biases, rows_like.shape[0])
+        """The model's ``(b, c)`` when ``biases`` is None (the fast, common case), else checked ones."""
+        if biases is None:
+            return self.b, self.c
+        return self.check_biases(biases, rows_like.shape[0])
+
+    def _visible_bias(self, biases, rows_like):
+        return self.b if biases is None else self.check_biases(biases, rows_like.shape[0]).b
+
+    def _hidden_bias(self, biases, rows_like):
+        return self.c if biases is None else self.check_biases(biases, rows_like.shape[0]).c
 
     # ----- the visible layer (defined by subclasses) ------------------------------
     def visible_input(self, v: torch.Tensor) -> torch.Tensor:
@@ -167,7 +175,7 @@ class RBM(nn.Module):
     # ----- the hidden layer and block Gibbs ------------------------------------------
     def hidden_probs(self, v: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``p(h_j = 1 | v) = σ(c_j + visible_input(v)^T W_:j)``, shape (B, n_h).  Lecture 8 §1."""
-        _, c = self._resolve(biases, self.check_visible(v))
+        c = self._hidden_bias(biases, self.check_visible(v))
         return torch.addmm(c, self.visible_input(v), self.W).sigmoid_()
 
     def sample_hidden(self, v: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
@@ -294,7 +302,7 @@ class BernoulliRBM(RBM):
 
     def visible_probs(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``p(v_i = 1 | h) = σ(b_i + W_i: h)``, shape (B, n_v).  Lecture 8 §1."""
-        b, _ = self._resolve(biases, self.check_hidden(h))
+        b = self._visible_bias(biases, self.check_hidden(h))
         return torch.addmm(b, h, self.W.T).sigmoid_()
 
     visible_mean = visible_probs
@@ -386,7 +394,7 @@ class GaussianBernoulliRBM(RBM):
 
     def visible_mean(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``E[v | h] = b + σ ⊙ (W h)``, shape (B, n_v).  Lecture 8 §6."""
-        b, _ = self._resolve(biases, self.check_hidden(h))
+        b = self._visible_bias(biases, self.check_hidden(h))
         return b + self.sigma * (h @ self.W.T)
 
     def sample_visible(self, h: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:

@@ -131,7 +131,7 @@ def _pcd_rows(rbm, v, chains, n_sweeps, biases, generator):
     -- the order of scikit-learn's ``_fit``."""
     v_model = _model_visible(rbm, chains.hidden, n_sweeps, biases, generator)
     rows = torch.cat([v, v_model])
-    probs = rbm.hidden_probs(rows, biases=_stacked(biases, v_model.shape[0]))
+    probs = rbm.hidden_probs(rows, biases=None if biases is None else _stacked(biases, v_model.shape[0]))
     chains.hidden = sample_bernoulli(probs[v.shape[0]:], generator=generator)
     return rows, probs
 

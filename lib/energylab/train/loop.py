@@ -18,6 +18,11 @@ Each step of :func:`fit` is
 
 The logged values are recorded in a :class:`History`: per epoch (their mean over the
 epoch's examples) or, with ``record="step"``, after every step.
+
+Names, as everywhere in the library: ``lr`` is an optimiser's learning rate (parameters move);
+``step_size`` is the ``η`` of ``y ← y − η ∇_y E`` on inputs (inference, Langevin dynamics);
+``epochs`` count passes over the data, ``n_steps`` optimiser or sampler steps, ``n_sweeps``
+Gibbs sweeps.
 """
 from __future__ import annotations
 
