@@ -92,6 +92,20 @@ def test_dtw_batched_equals_single_and_gradient_is_path(generator):
     assert float(dtw(pairwise_distances(x, x.repeat_interleave(3, 0))).distance) == 0.0
 
 
+def test_band_limited_dtw_has_a_finite_distance_and_gradient(generator):
+    # a Sakoe-Chiba band: cells far from the diagonal cost +inf; off-path infs must not make NaN
+    n, m = 9, 11
+    cost = torch.rand(n, m, generator=generator, dtype=torch.float64)
+    i, j = torch.meshgrid(torch.arange(n), torch.arange(m), indexing="ij")
+    banded = cost.masked_fill((i - j).abs() > 2, float("inf")).requires_grad_(True)
+    result = dtw(banded)
+    assert abs(float(result.distance.detach()) - dtw_reference(banded.detach())) < TOL
+    assert float(result.distance.detach()) < float("inf")
+    (grad,) = torch.autograd.grad(result.distance, banded)
+    assert torch.equal(grad, result.path.double())
+    assert not result.path[(i - j).abs() > 2].any()
+
+
 def test_dtw_errors():
     with pytest.raises(ValueError, match="cost"):
         dtw(torch.zeros(3))
