@@ -1,5 +1,6 @@
 """The one chain recursion (energylab.structured.dp) in each semiring, against brute-force
-enumeration (float64, 1e-9); its fast paths against the plain recursion; padding is inert."""
+enumeration (float64, 1e-9); zero temperature is beta=math.inf; padding is inert.
+(Its fast paths are in test_structured_fast.py.)"""
 import itertools
 import math
 
@@ -147,66 +148,6 @@ def test_zero_temperature_is_beta_inf(generator):
     # and large finite beta tends to it
     gap = dec.energy - free_energy(unary, w, lengths, beta=1e4, start=start, end=end)
     assert (gap >= -TOL).all() and (gap <= 6 * math.log(3) / 1e4 + TOL).all()
-
-
-# ----- the fast (BLAS) softmin step equals the plain recursion ---------------------------------
-@pytest.mark.parametrize("beta", [1.0, 0.3, 4.0])
-@pytest.mark.parametrize("c", [2, 5, 16])
-def test_fast_log_partition_equals_plain_recursion(generator, beta, c):
-    unary, w, lengths, start, end = random_chain(generator, b=6, n=9, c=c, scale=2.0)
-    semiring = Semiring(beta)
-    assert semiring.blas_is_exact(w)
-    fast, _ = chain_dp(semiring, unary, w, lengths, start=start, end=end, fast=True)
-    plain, _ = chain_dp(semiring, unary, w, lengths, start=start, end=end, fast=False)
-    assert torch.allclose(fast, plain, atol=1e-12, rtol=1e-12)
-    # gradients (the marginals and the pairwise statistics) agree as well
-    grads = []
-    for fast_path in (True, False):
-        u, t = unary.clone().requires_grad_(True), w.clone().requires_grad_(True)
-        s, e = start.clone().requires_grad_(True), end.clone().requires_grad_(True)
-        total, _ = chain_dp(semiring, u, t, lengths, start=s, end=e, fast=fast_path)
-        grads.append(torch.autograd.grad(total.sum(), (u, t, s, e)))
-    for g_fast, g_plain in zip(*grads):
-        assert torch.allclose(g_fast, g_plain, atol=1e-10, rtol=1e-10)
-
-
-def test_fast_path_with_extreme_values_against_enumeration(generator):
-    # energies of +-1e3 at beta = 1 (a naive product over- and underflows at once), float64
-    unary, w, lengths, start, end = random_chain(generator, b=4, n=5, c=3)
-    unary = 1e3 * unary
-    log_z = log_partition(unary, w, lengths, start=start, end=end)
-    for i in range(4):
-        _, energies = all_energies(unary[i], w, int(lengths[i]), start, end)
-        expected = float(torch.logsumexp(-energies, 0))
-        assert abs(float(log_z[i]) - expected) <= 1e-9 * max(1.0, abs(expected))
-    # long float32 chains: fast and plain agree to float32 rounding
-    u32 = 30 * torch.randn(3, 400, 8, generator=generator)
-    w32 = torch.randn(8, 8, generator=generator)
-    fast = log_partition(u32, w32)
-    plain = -chain_dp(Semiring(1.0), u32, w32, fast=False)[0]
-    assert torch.allclose(fast, plain, rtol=1e-5)
-    assert torch.allclose(fast.double(), log_partition(u32.double(), w32.double()), rtol=1e-5)
-
-
-def test_fast_path_guard(generator):
-    semiring = Semiring(1.0)
-    w = torch.randn(4, 4, generator=generator)
-    assert semiring.blas_is_exact(w)
-    forbidden = w.clone()
-    forbidden[0, 1] = math.inf                                               # a forbidden move
-    assert not semiring.blas_is_exact(forbidden)
-    assert not semiring.blas_is_exact(100 * w)                              # columns span > 43 in float32
-    assert semiring.blas_is_exact(100 * w.double())                         # ... but not 354 in float64
-    assert not MIN_SUM.blas_is_exact(w) and not KMin(2).blas_is_exact(w)
-    # +inf unary energies (forbidden labels) take the plain path and stay exact
-    unary, t, lengths, start, end = random_chain(generator, b=3, n=4, c=3)
-    unary[:, :, 2] = math.inf
-    log_z = log_partition(unary, t, lengths, start=start, end=end)
-    for i in range(3):
-        _, energies = all_energies(unary[i, :, :2], t[:2, :2], int(lengths[i]), start[:2], end[:2])
-        assert abs(float(log_z[i]) - float(torch.logsumexp(-energies, 0))) < TOL
-    unary[0, 0] = math.inf                                                  # no sequence at all
-    assert log_partition(unary, t, lengths)[0] == -math.inf
 
 
 # ----- padding is inert ----------------------------------------------------------------------

@@ -30,8 +30,8 @@ from .semiring import Semiring
 __all__ = ["chain_dp", "backtrace"]
 
 
-def chain_dp(semiring: Semiring, unary, transitions, lengths=None, *, start=None, end=None,
-             fast: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+def chain_dp(semiring: Semiring, unary, transitions, lengths=None, *, start=None, end=None
+             ) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Run the recursion (Lecture 5 §2): ``(total, messages)``.
 
     ``total`` is ``⊕`` over all label sequences of their energies, (B,) (or (B, k) for
@@ -39,10 +39,8 @@ def chain_dp(semiring: Semiring, unary, transitions, lengths=None, *, start=None
     valid up to ``L_b - 1``.  Shapes: ``unary`` (B, N, C), ``transitions`` (C, C) or
     (N-1, C, C), ``lengths`` (B,) or None, ``start``/``end`` (C,) or None.
 
-    ``fast=True`` lets a semiring replace its matrix-vector step by a faster one that gives
-    the same numbers (the softmin step as a BLAS matrix product, see
-    :meth:`.Semiring.blas_matmul`) when the inputs allow it; ``fast=False`` always runs the
-    plain recursion above.  The tests check that both agree.
+    This is the readable reference; :mod:`.fast` holds rearrangements of it for speed
+    (the public decoders use them where they apply), proven equal to it by the tests.
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
     b, n, _ = unary.shape
@@ -50,16 +48,11 @@ def chain_dp(semiring: Semiring, unary, transitions, lengths=None, *, start=None
     unary = torch.where(valid, unary, unary.new_zeros(()))               # padding is inert
     first = unary[:, 0] if start is None else unary[:, 0] + start
     per_step = transitions.dim() == 3
-    blas = fast and semiring.blas_is_exact(transitions) and bool(torch.isfinite(first).all()) \
-        and bool(torch.isfinite(unary).all())
-    blas_matmul = semiring.blas_matmul(transitions) if blas else None
-
     alpha = semiring.lift(first)
     history = [alpha]
     for t in range(1, n):
         w = transitions[t - 1] if per_step else transitions
-        summed = blas_matmul(alpha) if blas else semiring.matmul(alpha, w)    # ⊕_i [alpha_{t-1}(i) ⊗ W(i, j)]
-        alpha = semiring.times(summed, unary[:, t])                          # ... ⊗ U_t(j)
+        alpha = semiring.times(semiring.matmul(alpha, w), unary[:, t])       # U_t ⊗ ⊕_i [alpha_{t-1}(i) ⊗ W(i, .)]
         history.append(alpha)
     messages = torch.stack(history, dim=1)                                # (B, N, C[, k])
     last = _final(semiring, messages, lengths, end)

@@ -110,46 +110,6 @@ class Semiring:
         if not self.is_min:
             raise ValueError(f"{what}: argmins exist only at zero temperature (beta=math.inf), got beta={self.beta}")
 
-    # ----- fast path: the same matmul through BLAS ------------------------------------------------
-    def blas_is_exact(self, transitions: torch.Tensor) -> bool:
-        r"""Whether :meth:`blas_matmul` gives :meth:`matmul`'s answer, to rounding, for this ``W``
-        (Lecture 5 §2, §6).
-
-        It needs a finite temperature, finite ``W`` and columns whose energies span at most
-        half of the exponent range (``beta (max_i W_ij - min_i W_ij) <= -log(tiny) / 2``, about
-        43 in float32 and 354 in float64).  Then every kernel entry is at least ``sqrt(tiny)``:
-        the best predecessor of every label keeps full precision, and what underflows weighs
-        less than ``sqrt(tiny)`` relative to it.
-        """
-        if self.is_min or transitions.dim() != 2 or not bool(torch.isfinite(transitions).all()):
-            return False
-        w = transitions.detach()
-        spread = self.beta * float((w.amax(0) - w.amin(0)).max())
-        return spread <= -math.log(torch.finfo(transitions.dtype).tiny) / 2
-
-    def blas_matmul(self, transitions: torch.Tensor):
-        r"""``alpha -> matmul(alpha, W)`` for one fixed ``W``, as a matrix product (Lecture 5 §2, §6).
-
-        ``softmin_i [alpha(i) + W(i, j)]
-        = m + c_j - (1/beta) log sum_i e^{-beta (alpha(i) - m)} K(i, j)``
-        with ``m = min_i alpha(i)``, ``c_j = min_i W(i, j)`` and the kernel
-        ``K(i, j) = e^{-beta (W(i, j) - c_j)}`` in ``(0, 1]``: shift, exponentiate, one
-        ``(B, C) @ (C, C)`` BLAS product, log back -- still log space between steps.  Both
-        shifts are constants of the identity, so they are detached (autograd differentiates
-        the rest).  Every row of ``alpha`` must have a finite minimum; see
-        :meth:`blas_is_exact` for ``W``.
-        """
-        beta = self.beta
-        floor = transitions.detach().amin(0)                           # c_j, (C,)
-        kernel = torch.exp((transitions - floor) * -beta)              # (C, C), entries in (0, 1]
-
-        def matmul(alpha: torch.Tensor) -> torch.Tensor:
-            m = alpha.detach().amin(1, keepdim=True)                  # (B, 1)
-            weights = torch.exp((alpha - m) * -beta)                  # (B, C), entries in [0, 1]
-            return (m + floor) - torch.log(weights @ kernel) / beta
-
-        return matmul
-
 
 #: Zero temperature: the (min, +) semiring of Viterbi (Lecture 5 §2).
 MIN_SUM = Semiring(math.inf)
@@ -204,7 +164,3 @@ class KMin(Semiring):
     def label(self, state: torch.Tensor) -> torch.Tensor:
         """The label of a state ``label * k + rank`` (Lecture 5 §3)."""
         return state // self.k
-
-    def blas_is_exact(self, transitions: torch.Tensor) -> bool:
-        """Never: there is no matrix product for k-min (Lecture 5 §3)."""
-        return False
