@@ -23,7 +23,7 @@ import time
 
 import torch
 
-from energylab.structured import log_partition, viterbi
+from energylab.structured import PAD, chain_energy, log_partition, viterbi
 
 GOALS = {"log Z": 0.5, "Viterbi": 0.2}
 
@@ -44,15 +44,24 @@ def problem(b, n, c, *, device="cpu", seed=0):
 
 
 def tasks(crf, emissions, mask, ours):
-    """(name, ours, theirs) callables, checked to give the same answers first."""
+    """(name, ours, theirs) callables, checked to give the same answers first: the same log Z
+    to float32 rounding, and decoded paths of the same (float64) energy -- in float32 a near
+    tie may be broken differently by two correct implementations of Viterbi."""
     log_z = lambda: log_partition(**ours)                                       # noqa: E731
     their_log_z = lambda: crf._compute_normalizer(emissions.transpose(0, 1), mask.t())   # noqa: E731
     decode = lambda: viterbi(**ours).labels                                     # noqa: E731
     their_decode = lambda: crf.decode(emissions, mask=mask)                    # noqa: E731
     with torch.no_grad():
         assert torch.allclose(log_z(), their_log_z(), rtol=1e-4, atol=1e-2), "log Z differs from pytorch-crf"
-        lengths, paths = ours["lengths"].tolist(), decode()
-        assert all(paths[i, :length].tolist() == p for i, (length, p) in enumerate(zip(lengths, their_decode())))
+        lengths = ours["lengths"]
+        theirs = torch.full_like(emissions[..., 0], PAD, dtype=torch.long)
+        for i, path in enumerate(their_decode()):
+            theirs[i, : len(path)] = torch.tensor(path)
+        as64 = {k: v.double() if v.is_floating_point() else v for k, v in ours.items()}
+        e_ours = chain_energy(as64["unary"], as64["transitions"], decode(), lengths, start=as64["start"], end=as64["end"])
+        e_theirs = chain_energy(as64["unary"], as64["transitions"], theirs, lengths, start=as64["start"],
+                                end=as64["end"])
+        assert torch.allclose(e_ours, e_theirs, rtol=1e-5, atol=1e-3), "Viterbi paths of different energy"
     return [("log Z", log_z, their_log_z), ("Viterbi", decode, their_decode)]
 
 

@@ -43,6 +43,11 @@ PAD = -1
 
 def mask_from_lengths(lengths: torch.Tensor, n: int) -> torch.Tensor:
     """The valid positions (Lecture 5 §2, §6): ``mask[b, t] = t < lengths[b]``, (B, n) bool."""
+    if not isinstance(lengths, torch.Tensor) or lengths.is_floating_point() or lengths.is_complex() \
+            or lengths.dtype == torch.bool or lengths.dim() != 1:
+        raise TypeError(f"lengths: expected an integer tensor of shape (B,), got {describe(lengths)}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n: expected an int >= 0, got {describe(n)}")
     steps = torch.arange(n, device=lengths.device)
     return steps.unsqueeze(0) < lengths.unsqueeze(1)
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import torch
 
-from .chain import PAD, check_chain, mask_from_lengths
+from .._checks import check_tensor, describe
+from .chain import PAD, check_chain, check_lengths, mask_from_lengths
 from .semiring import Semiring
 
 __all__ = ["chain_dp", "backtrace"]
@@ -42,6 +43,8 @@ def chain_dp(semiring: Semiring, unary, transitions, lengths=None, *, start=None
     This is the readable reference; :mod:`.fast` holds rearrangements of it for speed
     (the public decoders use them where they apply), proven equal to it by the tests.
     """
+    if not isinstance(semiring, Semiring):
+        raise TypeError(f"semiring: expected a Semiring (e.g. MIN_SUM, Semiring(beta), KMin(k)), got {describe(semiring)}")
     lengths = check_chain(unary, transitions, lengths, start, end)
     b, n, _ = unary.shape
     valid = mask_from_lengths(lengths, n).unsqueeze(2)                    # (B, N, 1)
@@ -67,8 +70,12 @@ def backtrace(semiring: Semiring, messages: torch.Tensor, transitions, lengths, 
     backpointer, recomputed along the path only -- cheaper than storing one per node).
     Returns labels (B, N), or (B, k, N) for k-min, with ``PAD`` after each length.
     """
+    if not isinstance(semiring, Semiring):
+        raise TypeError(f"semiring: expected a Semiring, got {describe(semiring)}")
+    check_tensor("messages", messages, ndim=(3, 4))
     b, n = messages.shape[:2]
-    lengths = lengths.to(messages.device)
+    check_tensor("transitions", transitions, ndim=(2, 3))
+    lengths = check_lengths(lengths, b, n, messages.device)
     per_step = transitions.dim() == 3
     final = semiring.argsum(_final(semiring, messages, lengths, end))     # (B,) or (B, k)
     per_path = (b,) + (1,) * (final.dim() - 1)                           # broadcast (B,) over the k paths

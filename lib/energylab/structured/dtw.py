@@ -46,11 +46,16 @@ def pairwise_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     (Lecture 5 §4)."""
     check_tensor("a", a, ndim=(2, 3))
     check_tensor("b", b, ndim=a.dim(), last_dim=a.shape[-1])
+    if b.dtype != a.dtype or b.device != a.device:
+        raise TypeError(f"b: expected dtype {a.dtype} on {a.device} like a, got {describe(b)}")
+    if a.dim() == 3 and b.shape[0] != a.shape[0]:
+        raise ValueError(f"b: expected a batch of {a.shape[0]} like a, got {describe(b)}")
     return torch.cdist(a, b)
 
 
 def dtw(cost: torch.Tensor) -> Alignment:
-    """DTW on a cost matrix (N, M) or a batch of them (B, N, M) (Lecture 5 §4)."""
+    """DTW on a cost matrix (N, M) or a batch of them (B, N, M) (Lecture 5 §4).  ``+inf`` cells are
+    forbidden; NaN in, NaN out."""
     check_tensor("cost", cost, ndim=(2, 3))
     single = cost.dim() == 2
     c = cost.unsqueeze(0) if single else cost

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import check_generator, check_positive_int, describe
+from .._checks import check_generator, check_positive_int, check_tensor, describe
 from .dp import backtrace, chain_dp
 from .semiring import MIN_SUM
 
@@ -54,11 +54,17 @@ class FactorChain:
     factor_calls: int = 0                                         # how many factor evaluations so far
 
     def __post_init__(self):
+        for name in ("names", "cards", "pairs"):
+            if not isinstance(getattr(self, name), (list, tuple)):
+                raise TypeError(f"{name}: expected a list, got {describe(getattr(self, name))}")
         if len(self.cards) != len(self.names) or len(self.pairs) != len(self.cards) - 1:
             raise ValueError(f"pairs: expected {len(self.names) - 1} pairwise tables for {len(self.names)} "
                              f"variables, got {len(self.pairs)}")
         for k, card in enumerate(self.cards):
             check_positive_int(f"cards[{k}]", card)
+        check_tensor("first", self.first, ndim=1)
+        for k, table in enumerate(self.pairs):
+            check_tensor(f"pairs[{k}]", table, ndim=2)
         if tuple(self.first.shape) != (self.cards[0],):
             raise ValueError(f"first: expected shape ({self.cards[0]},), got {describe(self.first)}")
         for k, table in enumerate(self.pairs):
@@ -108,6 +114,7 @@ class SearchResult(NamedTuple):
 
 def exhaustive_search(graph: FactorChain) -> SearchResult:
     """Try every configuration (Lecture 5 §1): ``prod(cards)`` energy evaluations."""
+    _check_graph(graph)
     calls_before = graph.factor_calls
     best, best_config, count = float("inf"), None, 0
     for config in itertools.product(*(range(c) for c in graph.cards)):
@@ -132,6 +139,7 @@ class Trellis:
 
 def build_trellis(graph: FactorChain) -> Trellis:
     """Evaluate every factor once for every value of its arguments (``16`` in Lecture 5 §1)."""
+    _check_graph(graph)
     calls_before = graph.factor_calls
     nodes = torch.tensor([graph.factor(0, a) for a in range(graph.cards[0])], dtype=torch.float64)
     edges = []
@@ -151,11 +159,18 @@ def trellis_search(graph_or_trellis) -> SearchResult:
     (no full energy is ever computed); ``factor_evaluations`` counts the trellis' precomputed
     factor values.
     """
+    if not isinstance(graph_or_trellis, (Trellis, FactorChain)):
+        raise TypeError(f"graph_or_trellis: expected a FactorChain or a Trellis, got {describe(graph_or_trellis)}")
     trellis = graph_or_trellis if isinstance(graph_or_trellis, Trellis) else build_trellis(graph_or_trellis)
     unary, steps = _as_chain(trellis)
     energy, messages = chain_dp(MIN_SUM, unary, steps)
     config = backtrace(MIN_SUM, messages, steps, torch.tensor([len(trellis.cards)]))[0]
     return SearchResult(float(energy[0]), tuple(config.tolist()), 0, trellis.factor_values)
+
+
+def _check_graph(graph) -> None:
+    if not isinstance(graph, FactorChain):
+        raise TypeError(f"graph: expected a FactorChain, got {describe(graph)}")
 
 
 def _as_chain(trellis: Trellis):

@@ -19,7 +19,8 @@ import math
 
 import torch
 
-from .chain import PAD, mask_from_lengths
+from .._checks import check_beta, describe
+from .chain import PAD, check_chain, mask_from_lengths
 
 __all__ = ["scaled_forward", "meet_in_the_middle_viterbi"]
 
@@ -27,7 +28,7 @@ __all__ = ["scaled_forward", "meet_in_the_middle_viterbi"]
 MAX_PERIOD = 8
 
 
-def scaled_forward(unary, transitions, lengths, *, beta: float, start=None, end=None):
+def scaled_forward(unary, transitions, lengths=None, *, beta: float = 1.0, start=None, end=None):
     r"""``F_beta`` (B,) by the forward algorithm on rescaled probabilities, or ``None`` when
     that would not be exact for these inputs (Lecture 5 §2, §6).
 
@@ -49,6 +50,8 @@ def scaled_forward(unary, transitions, lengths, *, beta: float, start=None, end=
     plain recursion.  The shifts are constants of the identity (detached); autograd
     differentiates the rest.
     """
+    lengths = check_chain(unary, transitions, lengths, start, end)
+    beta = check_beta("beta", beta)
     if beta == math.inf or transitions.dim() != 2:
         return None
     b, n, c = unary.shape
@@ -100,7 +103,8 @@ def scaled_forward(unary, transitions, lengths, *, beta: float, start=None, end=
     return None if bool(free.isnan().any()) else free
 
 
-def meet_in_the_middle_viterbi(unary, transitions, lengths, *, start=None, end=None):
+@torch.no_grad()
+def meet_in_the_middle_viterbi(unary, transitions, lengths=None, *, start=None, end=None):
     r"""``(labels (B, N) with PAD, min_y E (B,))`` -- :func:`.dp.chain_dp` in the min-sum
     semiring plus :func:`.dp.backtrace`, run from both ends at once (Lecture 5 §2).
 
@@ -113,17 +117,18 @@ def meet_in_the_middle_viterbi(unary, transitions, lengths, *, start=None, end=N
     last, (K, C, 2B), where the small reductions over labels run fastest on a CPU, and every
     step writes into views made once.  Only steps up to the meeting point are read, so
     whatever the padding holds never reaches the answer.  Needs one (C, C) ``transitions``;
-    call without autograd.
+    runs without autograd (:func:`.inference.viterbi` makes the energy differentiable).
     """
+    lengths = check_chain(unary, transitions, lengths, start, end)
+    if transitions.dim() != 2:
+        raise ValueError(f"transitions: expected one (C, C) matrix for every step, got {describe(transitions)}")
     b, n, c = unary.shape
     k = n // 2 + 1                                                        # steps per half: any L <= 2k - 1
     steps = torch.arange(k, device=unary.device)
     chain = torch.arange(b, device=unary.device).repeat(2)               # the sequence of each of the 2B chains
     read = torch.cat([steps.expand(b, k), (lengths[:, None] - 1 - steps).clamp(min=0)])   # position at each step
-    u = unary[chain[:, None], read].permute(1, 2, 0).contiguous()        # (K, C, 2B): forwards | backwards
-    w = torch.stack([transitions, transitions.t()], 2).repeat_interleave(b, 2)   # (C, C, 2B): W | W^T
-
-    alpha = u.clone()                                                     # alpha | beta, (K, C, 2B)
+    alpha = unary[chain[:, None], read].permute(1, 2, 0).contiguous()    # U, then alpha | beta: (K, C, 2B)
+    w = torch.stack([transitions, transitions.t()], 2).unsqueeze(3).expand(c, c, 2, b).reshape(c, c, 2 * b)  # W | W^T
     if start is not None or end is not None:
         zero = unary.new_zeros(c)
         first = torch.stack([zero if start is None else start, zero if end is None else end], 1)
@@ -136,7 +141,7 @@ def meet_in_the_middle_viterbi(unary, transitions, lengths, *, start=None, end=N
     m = (lengths - 1).clamp(max=k - 1)                                    # meeting position (B,)
     meet = torch.cat([m, lengths - 1 - m])                                # ... as a step of each half (2B,)
     at_meet = alpha.gather(0, meet.view(1, 1, 2 * b).expand(1, c, 2 * b)).squeeze(0)   # (C, 2B)
-    u_m = u.gather(0, meet[:b].view(1, 1, b).expand(1, c, b)).squeeze(0)            # U_m, (C, B)
+    u_m = unary.gather(1, m.view(b, 1, 1).expand(b, 1, c)).squeeze(1).t()           # U_m, (C, B)
     through = at_meet[:, :b] + at_meet[:, b:] - u_m                      # best energy with y_m = j, (C, B)
     energy, y_m = torch.where(u_m == math.inf, math.inf, through).min(0)   # (inf - inf: an impossible label)
     halves = _backtrace(alpha, transitions, meet, y_m.repeat(2))          # (2B, K): the label at each step

@@ -133,6 +133,8 @@ def loss_augmented_viterbi(unary, transitions, y, lengths=None, *, margin: float
     lengths = check_chain(unary, transitions, lengths, start, end)
     y = check_labels(y, unary, lengths)
     margin = check_positive_float("margin", margin, allow_zero=True)
+    if margin == math.inf:
+        raise ValueError(f"margin: expected a finite number >= 0, got {margin!r}")
     safe = torch.where(mask_from_lengths(lengths, y.shape[1]), y, torch.zeros_like(y))   # padding is ignored
     wrong = 1.0 - torch.nn.functional.one_hot(safe, unary.shape[2]).to(unary.dtype)
     return viterbi(unary - margin * wrong, transitions, lengths, start=start, end=end)

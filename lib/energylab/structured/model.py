@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, describe
+from .._checks import check_positive_int, check_tensor, describe
 from .chain import chain_energy
 from .inference import viterbi
 
@@ -46,6 +46,11 @@ class ChainEnergy(nn.Module):
 
     def unary(self, x: torch.Tensor) -> torch.Tensor:
         """Unary energies (B, N, C) of the inputs (B, N, ...) (Lecture 5 §3)."""
+        check_tensor("x", x)
+        weight = next(self.unary_net.parameters(), None)
+        if weight is not None and (x.dtype != weight.dtype or x.device != weight.device):
+            raise TypeError(f"x: expected dtype {weight.dtype} on {weight.device} like the model's parameters "
+                            f"(convert x, or the model with .to()), got {describe(x)}")
         u = self.unary_net(x)
         if u.dim() != 3 or u.shape[-1] != self.n_labels:
             raise ValueError(f"unary_net: expected output (B, N, {self.n_labels}), got {describe(u)}")

@@ -81,6 +81,13 @@ class DigitStringReader(nn.Module):
     # ----- arc energies ---------------------------------------------------------------
     def digit_energies(self, canvases: torch.Tensor) -> torch.Tensor:
         """Energies of the ten digits for canvases (..., 8, 8): (..., 10) (Lecture 5 §5)."""
+        check_tensor("canvases", canvases, last_dim=8)
+        weight = self.net[1].weight
+        if canvases.dtype != weight.dtype or canvases.device != weight.device:
+            raise TypeError(f"canvases: expected dtype {weight.dtype} on {weight.device} like the reader's network "
+                            f"(convert the images, or the reader with .to()), got {describe(canvases)}")
+        if canvases.dim() < 2 or canvases.shape[-2] != 8:
+            raise ValueError(f"canvases: expected shape (..., 8, 8), got {describe(canvases)}")
         return self.net(canvases)
 
     def arc_energies(self, images: torch.Tensor):
@@ -200,12 +207,7 @@ class DigitStringReader(nn.Module):
         return check_lengths(widths, images.shape[0], images.shape[2], images.device, name="widths")
 
     def _check_string(self, labels, n_digits, images):
-        b = images.shape[0]
-        for name, value, ndim in (("labels", labels, 2), ("n_digits", n_digits, 1)):
-            if not isinstance(value, torch.Tensor) or value.is_floating_point() or value.dtype == torch.bool \
-                    or value.dim() != ndim or value.shape[0] != b:
-                raise TypeError(f"{name}: expected an integer tensor with {ndim} dimension(s) and {b} rows, "
-                                f"got {describe(value)}")
+        _check_rows(labels, n_digits, images.shape[0])
         labels, n_digits = labels.to(images.device), n_digits.to(images.device)
         k = labels.shape[1]
         if int(n_digits.min()) < 0 or int(n_digits.max()) > k:
@@ -214,6 +216,15 @@ class DigitStringReader(nn.Module):
         if bool((valid & ((labels < 0) | (labels > 9))).any()):
             raise ValueError(f"labels: expected digits in [0, 9] before n_digits (PAD after), got {labels.tolist()}")
         return labels, n_digits
+
+
+def _check_rows(labels, n_digits, b: int) -> None:
+    """``labels`` (B, K) and ``n_digits`` (B,) integer tensors."""
+    for name, value, ndim in (("labels", labels, 2), ("n_digits", n_digits, 1)):
+        if not isinstance(value, torch.Tensor) or value.is_floating_point() or value.dtype == torch.bool \
+                or value.dim() != ndim or value.shape[0] != b:
+            raise TypeError(f"{name}: expected an integer tensor with {ndim} dimension(s) and {b} rows, "
+                            f"got {describe(value)}")
 
 
 def _allowed(n: int, moves, like: torch.Tensor) -> torch.Tensor:
@@ -233,6 +244,9 @@ def _allowed_states(n: int, states, like: torch.Tensor) -> torch.Tensor:
 
 def string_accuracy(reading: Reading, labels: torch.Tensor, n_digits: torch.Tensor) -> float:
     """Fraction of strings read exactly right (Lecture 5 §5): same number of digits, every digit right."""
+    if not isinstance(reading, Reading):
+        raise TypeError(f"reading: expected a Reading (from DigitStringReader.read), got {describe(reading)}")
+    _check_rows(labels, n_digits, reading.labels.shape[0])
     k = max(reading.labels.shape[1], labels.shape[1])
     ours = torch.nn.functional.pad(reading.labels, (0, k - reading.labels.shape[1]), value=PAD)
     truth = torch.nn.functional.pad(labels.to(ours.device), (0, k - labels.shape[1]), value=PAD)
