@@ -12,7 +12,7 @@ machine's load average is printed before and after, because timings on a busy ma
 upper bounds.  Goals (issue 18): log Z <= 0.5x and Viterbi <= 0.2x in every cell.
 
 With CUDA present, a GPU section follows: log Z throughput (sequences per second) for large
-batches on the GPU, against the same problem on one CPU thread.
+batches on the GPU, ours and pytorch-crf's, and ours on one CPU thread for the same problem.
 """
 from __future__ import annotations
 
@@ -115,23 +115,24 @@ def print_table(name, ratios, args):
     print(f"goal met in {met}/{total} cells" + ("" if met == total else " (! = missed)"))
 
 
-def gpu_section(args):
-    if not torch.cuda.is_available():
-        print("\nGPU: CUDA is not available here; the GPU section is skipped.")
-        return
-    print(f"\nGPU ({torch.cuda.get_device_name()}): log Z throughput, N={args.gpu_length}, float32")
-    print(f"{'B':>6} {'C':>5} {'energylab GPU seq/s':>20} {'pytorch-crf GPU seq/s':>22} {'energylab 1-thread CPU seq/s':>29}")
+def throughput(args, device):
+    """log Z for large batches on ``device``: sequences per second, ours and pytorch-crf's there,
+    and ours on one CPU thread for the same problem."""
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    name = torch.cuda.get_device_name() if device.startswith("cuda") else device
+    print(f"\n{name}: log Z throughput, N={args.gpu_length}, float32, sequences per second")
+    print(f"{'B':>6} {'C':>5} {'energylab':>12} {'pytorch-crf':>12} {'ratio':>7} {'energylab, 1 CPU thread':>24}")
     for c in args.labels:
         for b in args.gpu_batches:
-            crf, emissions, mask, ours = problem(b, args.gpu_length, c, device="cuda")
-            (name, fn_ours, fn_theirs), _ = tasks(crf, emissions, mask, ours)
-            a, z, _ = paired(fn_ours, fn_theirs, seconds=1.0, min_repeats=5, sync=torch.cuda.synchronize)
-            cpu = {k: v.cpu() for k, v in ours.items()}
+            crf, emissions, mask, ours = problem(b, args.gpu_length, c, device=device)
+            (_, fn_ours, fn_theirs), _ = tasks(crf, emissions, mask, ours)
+            a, z, _ = paired(fn_ours, fn_theirs, seconds=args.seconds, min_repeats=5, sync=sync)
+            on_cpu = {k: v.cpu() for k, v in ours.items()}
             start = time.perf_counter()
             with torch.no_grad():
-                log_partition(**cpu)
-            on_cpu = time.perf_counter() - start
-            print(f"{b:>6} {c:>5} {b / a:>20.0f} {b / z:>22.0f} {b / on_cpu:>29.0f}", flush=True)
+                log_partition(**on_cpu)
+            cpu = time.perf_counter() - start
+            print(f"{b:>6} {c:>5} {b / a:>12.0f} {b / z:>12.0f} {a / z:>6.3f}x {b / cpu:>24.0f}", flush=True)
 
 
 def main():
@@ -143,6 +144,8 @@ def main():
     parser.add_argument("--min-repeats", type=int, default=7)
     parser.add_argument("--gpu-batches", type=int, nargs="+", default=[256, 1024, 4096])
     parser.add_argument("--gpu-length", type=int, default=128)
+    parser.add_argument("--throughput-device", default=None,
+                        help="run the throughput section on this device (default: cuda when present)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"energylab vs pytorch-crf, paired alternating medians, 1 thread; {load()}", flush=True)
@@ -150,7 +153,11 @@ def main():
     print(f"({load()})")
     for name in GOALS:
         print_table(name, ratios, args)
-    gpu_section(args)
+    device = args.throughput_device or ("cuda" if torch.cuda.is_available() else None)
+    if device is None:
+        print("\nGPU: CUDA is not available here; the GPU section (log Z throughput) is skipped.")
+    else:
+        throughput(args, device)
 
 
 if __name__ == "__main__":

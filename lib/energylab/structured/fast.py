@@ -159,18 +159,27 @@ def _backtrace(alpha, transitions, last, y_last):
 
     Each chain is first shifted right by ``K - 1 - last`` so that all of them start the walk
     at the last step (the steps shifted in before a chain's start give junk that the shift
-    back drops); ``into`` holds ``W(., y)`` in row ``y`` and ``W(y, .)`` in row ``C + y``.
+    back drops).  Labels are walked as rows of ``into`` (2C, 2C): row ``y`` holds ``W(., y)``
+    for a forward chain, row ``C + y`` holds ``W(y, .)`` for a backward one, each next to a
+    block of ``+inf``; the messages are padded the same way, so the argmin over ``2C`` is
+    directly the next row.
     """
     k, c, chains = alpha.shape
+    half = chains // 2
     steps = torch.arange(k, device=alpha.device)
     shift = k - 1 - last                                                  # (2B,)
     source = (steps[:, None] - shift).clamp(min=0)                        # (K, 2B): step s <- step s - shift
     shifted = alpha.transpose(1, 2).gather(0, source.unsqueeze(2).expand(k, chains, c))   # (K, 2B, C)
-    into = torch.cat([transitions.t(), transitions])                      # (2C, C)
-    offset = torch.cat([y_last.new_zeros(chains // 2), y_last.new_full((chains // 2,), c)])
-    path = y_last.new_empty(k, chains)                                    # shifted labels, filled backwards
-    labels, messages = path.unbind(0), shifted.unbind(0)
-    labels[k - 1].copy_(y_last)
+    padded = shifted.new_full((k, chains, 2 * c), math.inf)
+    padded[:, :half, :c] = shifted[:, :half]                              # forward chains: rows 0 .. C-1
+    padded[:, half:, c:] = shifted[:, half:]                              # backward chains: rows C .. 2C-1
+    into = transitions.new_full((2 * c, 2 * c), math.inf)
+    into[:c, :c], into[c:, c:] = transitions.t(), transitions
+    path = y_last.new_empty(k, chains)                                    # shifted rows, filled backwards
+    rows, messages = path.unbind(0), padded.unbind(0)
+    torch.add(y_last, torch.cat([y_last.new_zeros(half), y_last.new_full((half,), c)]), out=rows[k - 1])
     for s in range(k - 1, 0, -1):
-        torch.argmin(messages[s - 1] + into.index_select(0, labels[s] + offset), dim=1, out=labels[s - 1])
-    return path.t().gather(1, (steps + shift[:, None]).clamp(max=k - 1))  # shift back: (2B, K)
+        torch.argmin(messages[s - 1] + into.index_select(0, rows[s]), dim=1, out=rows[s - 1])
+    labels = path.t().gather(1, (steps + shift[:, None]).clamp(max=k - 1))   # shift back: (2B, K)
+    labels[half:] -= c                                                    # (an impossible chain may point
+    return labels.clamp_(min=0)                                           #  anywhere: any label will do)
