@@ -151,8 +151,7 @@ def free_energy(unary, transitions, lengths=None, *, beta: float = 1.0, start=No
     beta = check_beta("beta", beta)
     if beta == math.inf:
         return viterbi(unary, transitions, lengths, start=start, end=end).energy
-    lengths = check_chain(unary, transitions, lengths, start, end)
-    fast = scaled_forward(unary, transitions, lengths, beta=beta, start=start, end=end)
+    fast = scaled_forward(unary, transitions, lengths, beta=beta, start=start, end=end)   # (checks the inputs)
     if fast is not None:                                            # the same recursion on rescaled probabilities
         return fast
     return chain_dp(Semiring(beta), unary, transitions, lengths, start=start, end=end)[0]
