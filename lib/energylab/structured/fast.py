@@ -10,8 +10,7 @@ gradients).
   on rescaled probabilities, one ``(B, C) @ (C, C)`` product and one product with the
   emissions per step instead of a ``(B, C, C)`` log-sum-exp;
 * :func:`meet_in_the_middle_viterbi` -- the min-sum recursion run from both ends at once
-  (half as many steps), batch last (faster small reductions on a CPU), with the backtrace
-  recomputed along the path only.
+  (half as many steps, twice the batch), with the backtrace recomputed along the path only.
 """
 from __future__ import annotations
 
@@ -112,74 +111,64 @@ def meet_in_the_middle_viterbi(unary, transitions, lengths=None, *, start=None, 
     ``beta_t(i) = U_t(i) + min_j [W(i, j) + beta_{t+1}(j)]``, is the forward one on the
     reversed sequence with ``W`` transposed, and ``alpha_t(j) + beta_t(j) - U_t(j)`` is the
     best energy of any sequence with ``y_t = j``.  Both halves run as one batch of ``2B``
-    chains over ``K = N//2 + 1`` steps; we pick ``y_m`` at a middle position ``m`` and
-    backtrace both halves outwards from it, again as one batch.  Messages are kept batch
-    last, (K, C, 2B), where the small reductions over labels run fastest on a CPU, and every
-    step writes into views made once.  Only steps up to the meeting point are read, so
-    whatever the padding holds never reaches the answer.  Needs one (C, C) ``transitions``;
-    runs without autograd (:func:`.inference.viterbi` makes the energy differentiable).
+    chains over ``K = N//2 + 1`` steps (messages (K, 2, B, C)); we pick ``y_m`` at a middle
+    position ``m`` and backtrace both halves outwards from it, again as one batch.  Each
+    step adds ``W`` broadcast over the batch into one scratch buffer and writes into views
+    made once.  Only steps up to the meeting point are read, so whatever the padding holds
+    never reaches the answer.  Needs one (C, C) ``transitions``; runs without autograd
+    (:func:`.inference.viterbi` makes the energy differentiable).
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
     if transitions.dim() != 2:
         raise ValueError(f"transitions: expected one (C, C) matrix for every step, got {describe(transitions)}")
     b, n, c = unary.shape
     k = n // 2 + 1                                                        # steps per half: any L <= 2k - 1
-    steps = torch.arange(k, device=unary.device)
-    chain = torch.arange(b, device=unary.device).repeat(2)               # the sequence of each of the 2B chains
-    read = torch.cat([steps.expand(b, k), (lengths[:, None] - 1 - steps).clamp(min=0)])   # position at each step
-    alpha = unary[chain[:, None], read].permute(1, 2, 0).contiguous()    # U, then alpha | beta: (K, C, 2B)
-    w = torch.stack([transitions, transitions.t()], 2).unsqueeze(3).expand(c, c, 2, b).reshape(c, c, 2 * b)  # W | W^T
+    steps, batch, last = torch.arange(k, device=unary.device), torch.arange(b, device=unary.device), lengths - 1
+    read = torch.stack([steps.expand(b, k), (last[:, None] - steps).clamp(min=0)])   # positions, (2, B, K)
+    alpha = unary[batch[:, None], read].permute(2, 0, 1, 3).contiguous()  # U, then alpha | beta: (K, 2, B, C)
     if start is not None or end is not None:
         zero = unary.new_zeros(c)
-        first = torch.stack([zero if start is None else start, zero if end is None else end], 1)
-        alpha[0].view(c, 2, b).add_(first.unsqueeze(2))                   # S forwards, T backwards
-    rows, cols = alpha.unbind(0), alpha.unsqueeze(2).unbind(0)            # views (C, 2B) and (C_prev, 1, 2B)
-    scratch = torch.empty_like(w)                                         # one (C, C, 2B) buffer for every step
+        alpha[0].add_(torch.stack([zero if start is None else start, zero if end is None else end]).unsqueeze(1))
+    w = torch.stack([transitions, transitions.t()], 1).unsqueeze(2)       # (C_prev, 2, 1, C_next): W | W^T
+    rows, cols = alpha.unbind(0), alpha.permute(0, 3, 1, 2).unsqueeze(4).unbind(0)   # (2, B, C), (C, 2, B, 1)
+    scratch = unary.new_empty(c, 2, b, c)
     for t in range(1, k):                                                 # alpha_t = U_t + min_i [alpha_{t-1}(i) + W(i, .)]
         rows[t].add_(torch.add(cols[t - 1], w, out=scratch).amin(0))
 
-    m = (lengths - 1).clamp(max=k - 1)                                    # meeting position (B,)
-    meet = torch.cat([m, lengths - 1 - m])                                # ... as a step of each half (2B,)
-    at_meet = alpha.gather(0, meet.view(1, 1, 2 * b).expand(1, c, 2 * b)).squeeze(0)   # (C, 2B)
-    u_m = unary.gather(1, m.view(b, 1, 1).expand(b, 1, c)).squeeze(1).t()           # U_m, (C, B)
-    through = at_meet[:, :b] + at_meet[:, b:] - u_m                      # best energy with y_m = j, (C, B)
-    energy, y_m = torch.where(u_m == math.inf, math.inf, through).min(0)   # (inf - inf: an impossible label)
-    halves = _backtrace(alpha, transitions, meet, y_m.repeat(2))          # (2B, K): the label at each step
+    m = last.clamp(max=k - 1)                                             # meeting position (B,)
+    meet = torch.stack([m, last - m])                                     # ... as a step of each half (2, B)
+    at_meet = alpha[meet, torch.arange(2, device=unary.device)[:, None], batch]      # (2, B, C)
+    u_m = unary[batch, m]                                                 # U_m, (B, C)
+    through = at_meet[0] + at_meet[1] - u_m                               # best energy with y_m = j
+    energy, y_m = torch.where(u_m == math.inf, math.inf, through).min(1)  # (inf - inf: an impossible label)
+    path = _backtrace(alpha.view(k, 2 * b, c), transitions, meet.view(2 * b), y_m)   # (K, 2B), shifted
 
+    # position t is step K-1-|t-m| of the shifted path: of the forward chain for t <= m, else the backward one
     t = torch.arange(n, device=unary.device)
-    left = halves[:b].gather(1, t.clamp(max=k - 1).expand(b, n))                # y_t = step t forwards, t <= m
-    right = halves[b:].gather(1, (lengths[:, None] - 1 - t).clamp(0, k - 1))    # y_t = step L-1-t backwards
-    labels = torch.where(t <= m[:, None], left, right)
-    return labels.masked_fill(t >= lengths[:, None], PAD), energy
+    d = t - m[:, None]                                                    # (B, N)
+    flat = (k - 1 - d.abs()).clamp(min=0) * (2 * b) + batch[:, None] + b * (d > 0)
+    return path.view(-1)[flat].masked_fill(d > last[:, None] - m[:, None], PAD), energy
 
 
 def _backtrace(alpha, transitions, last, y_last):
-    """Both halves' labels (2B, K) from the messages (K, C, 2B), back from label ``y_last`` at
-    step ``last`` of each chain: ``y_{s-1} = argmin_i [alpha_{s-1}(i) + W_chain(i, y_s)]``.
+    """Both halves' labels, back from label ``y_last`` (B,) at step ``last`` (2B,) of each chain:
+    ``y_{s-1} = argmin_i [alpha_{s-1}(i) + W_chain(i, y_s)]`` with the messages ``alpha``
+    (K, 2B, C) -- ``W`` for the forward chains, ``W^T`` for the backward ones.
 
-    Each chain is first shifted right by ``K - 1 - last`` so that all of them start the walk
-    at the last step (the steps shifted in before a chain's start give junk that the shift
-    back drops).  Labels are walked as rows of ``into`` (2C, 2C): row ``y`` holds ``W(., y)``
-    for a forward chain, row ``C + y`` holds ``W(y, .)`` for a backward one, each next to a
-    block of ``+inf``; the messages are padded the same way, so the argmin over ``2C`` is
-    directly the next row.
+    Each chain is shifted right by ``K - 1 - last`` so that all of them start the walk at the
+    last step (the steps shifted in before a chain's start give junk, never read): returns the
+    shifted labels (K, 2B), step ``K - 1`` holding ``y_last``.  ``into`` holds ``W(., y)`` in
+    row ``y`` and ``W(y, .)`` in row ``C + y``.
     """
-    k, c, chains = alpha.shape
-    half = chains // 2
+    k, chains, c = alpha.shape
     steps = torch.arange(k, device=alpha.device)
-    shift = k - 1 - last                                                  # (2B,)
-    source = (steps[:, None] - shift).clamp(min=0)                        # (K, 2B): step s <- step s - shift
-    shifted = alpha.transpose(1, 2).gather(0, source.unsqueeze(2).expand(k, chains, c))   # (K, 2B, C)
-    padded = shifted.new_full((k, chains, 2 * c), math.inf)
-    padded[:, :half, :c] = shifted[:, :half]                              # forward chains: rows 0 .. C-1
-    padded[:, half:, c:] = shifted[:, half:]                              # backward chains: rows C .. 2C-1
-    into = transitions.new_full((2 * c, 2 * c), math.inf)
-    into[:c, :c], into[c:, c:] = transitions.t(), transitions
-    path = y_last.new_empty(k, chains)                                    # shifted rows, filled backwards
-    rows, messages = path.unbind(0), padded.unbind(0)
-    torch.add(y_last, torch.cat([y_last.new_zeros(half), y_last.new_full((half,), c)]), out=rows[k - 1])
+    source = (steps[:, None] - (k - 1 - last)).clamp(min=0)               # (K, 2B): step s <- step s - shift
+    messages = alpha.gather(0, source.unsqueeze(2).expand(k, chains, c)).unbind(0)   # K x (2B, C)
+    into = torch.cat([transitions.t(), transitions])                      # (2C, C)
+    offset = torch.cat([last.new_zeros(chains // 2), last.new_full((chains // 2,), c)])
+    path = y_last.new_empty(k, chains)                                    # labels, filled backwards
+    labels = path.unbind(0)
+    labels[k - 1].copy_(y_last.repeat(2))
     for s in range(k - 1, 0, -1):
-        torch.argmin(messages[s - 1] + into.index_select(0, rows[s]), dim=1, out=rows[s - 1])
-    labels = path.t().gather(1, (steps + shift[:, None]).clamp(max=k - 1))   # shift back: (2B, K)
-    labels[half:] -= c                                                    # (an impossible chain may point
-    return labels.clamp_(min=0)                                           #  anywhere: any label will do)
+        torch.argmin(messages[s - 1] + into.index_select(0, labels[s] + offset), dim=1, out=labels[s - 1])
+    return path
