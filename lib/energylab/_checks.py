@@ -2,6 +2,7 @@
 what was expected and what came."""
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
@@ -67,3 +68,14 @@ def check_generator(name: str, generator, like: torch.Tensor | None = None):
             f"create it with torch.Generator(device={str(like.device)!r})"
         )
     return generator
+
+
+def check_beta(name: str, value, *, allow_inf: bool = True) -> float:
+    """Check an inverse temperature: a real number > 0, or ``math.inf`` (zero temperature)
+    where ``allow_inf``.  Library-only helper (used by :mod:`energylab.structured`)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name}: expected a number > 0 (math.inf for zero temperature), got {describe(value)}")
+    if not value > 0 or (value == math.inf and not allow_inf):
+        wanted = "a number > 0 or math.inf" if allow_inf else "a finite number > 0"
+        raise ValueError(f"{name}: expected {wanted}, got {value!r}")
+    return float(value)
