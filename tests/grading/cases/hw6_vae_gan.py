@@ -62,8 +62,9 @@ CHEATED_TESTS = ["test_sample_latent", "test_gaussian_kl", "test_discriminator_l
 # A test of the tests (issue 17): plausible wrong answers, one bug each (WRONG), correct answers written
 # differently (CORRECT) and stubs left unimplemented (MISSING), each as {name: (grade_id, source of that solution
 # cell)}.  Graded by running the source notebook with the one cell replaced (every hidden test included): all 62
-# wrong ones lose points, all 10 correct ones keep full marks, and each missing stub costs only its own cell
-# (later parts are graded with correct copies of the earlier ones).  Not run by test_assignments.py.
+# wrong ones lose points -- the hidden tests alone, with the visible asserts removed, catch all 62 -- all 10 correct
+# ones keep full marks, and each missing stub costs only its own cell (later parts are graded with correct copies
+# of the earlier ones).  Not run by test_assignments.py.
 
 SL = "sample_latent"
 KL = "gaussian_kl"
