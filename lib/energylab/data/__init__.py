@@ -8,6 +8,7 @@ from .planets import (
     planets,
     pure_planet_radius,
 )
+from .relations import ImagePairs, random_dots, rotation_pairs, shift_pairs
 from .sequences import DigitStrings, SequenceData, digit_crops, digit_strings, grammar_sequences, grammar_transitions
 from .toys import eight_gaussians, moons, rings, spirals, two_d_toy
 
@@ -19,6 +20,10 @@ __all__ = [
     "digits_inpainting",
     "join_images",
     "split_images",
+    "ImagePairs",
+    "random_dots",
+    "rotation_pairs",
+    "shift_pairs",
     "DigitStrings",
     "SequenceData",
     "digit_crops",

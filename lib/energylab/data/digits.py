@@ -145,15 +145,19 @@ def join_images(x: torch.Tensor, y: torch.Tensor, mask="bottom") -> torch.Tensor
     return flat.reshape(-1, 8, 8)
 
 
-def digits_inpainting(mask="bottom", *, test_fraction: float = 0.25, generator: torch.Generator | None = None,
-                      dtype: torch.dtype = torch.float32, device=None) -> InpaintingData:
-    """The 1797 digits of ``sklearn.datasets.load_digits``, pixels scaled to [0, 1], split
-    at random (``generator``) into train and test sets and cut by ``mask`` (True = hidden)."""
+def digits_inpainting(mask="bottom", *, test_fraction: float = 0.25, scaling: str = "unit",
+                      generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32,
+                      device=None) -> InpaintingData:
+    """The 1797 digits of ``sklearn.datasets.load_digits``, pixels scaled to [0, 1] (``scaling``
+    ``"unit"``; ``"binary"`` for the binary outputs of Lecture 9 §4), split at random
+    (``generator``) into train and test sets and cut by ``mask`` (True = hidden)."""
     if not isinstance(test_fraction, (int, float)) or not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction: expected a number in (0, 1), got {describe(test_fraction)}")
+    if scaling not in ("unit", "binary"):
+        raise ValueError(f"scaling: expected 'unit' or 'binary' (pixels in [0, 1]), got {describe(scaling)}")
     check_generator("generator", generator)
     hidden = digit_mask(mask)
-    images, labels = load_digits("unit", dtype=dtype)                              # (1797, 64), (1797,)
+    images, labels = load_digits(scaling, dtype=dtype)                              # (1797, 64), (1797,)
     order = torch.randperm(images.shape[0], generator=generator)
     n_test = int(round(test_fraction * images.shape[0]))
     test, train = order[:n_test], order[n_test:]
