@@ -271,6 +271,8 @@ def test_clear_errors():
         crbm.biases(torch.zeros(5, 3, dtype=torch.long))
     with pytest.raises(ValueError, match="method"):
         crbm.predict(x, method="greedy")
+    with pytest.raises(ValueError, match="n_restarts"):
+        crbm.predict(x, method="anneal", n_restarts=0)
     with pytest.raises(ValueError, match="beta_range"):
         crbm.predict(x, method="anneal", beta_range=(2.0, 1.0))
     with pytest.raises(ValueError, match="method"):

@@ -53,10 +53,10 @@ from ..train import contrastive_divergence as cdiv   # the module (it imports mo
 from ..train.loop import batches
 from .rbm import BernoulliRBM, Biases
 
-__all__ = ["ConditionalRBM", "CRBMGradient", "train_crbm", "PREDICTION_METHODS"]
+__all__ = ["ConditionalRBM", "CRBMGradient", "train_crbm"]
 
-#: The ways :meth:`ConditionalRBM.predict` finds ``argmin_y F(y, x)``.
-PREDICTION_METHODS = ("exhaustive", "mean_field", "anneal")
+#: The ways :meth:`ConditionalRBM.predict` finds ``argmin_y F(y, x)`` (Lecture 9 §2).
+_PREDICTION_METHODS = ("exhaustive", "mean_field", "anneal")
 _MAX_EXHAUSTIVE_OUTPUTS = 16        # "auto" prediction enumerates y up to 2**16 candidates
 _BLOCK = 2**22                      # elements per block when enumerating for many rows
 
@@ -103,17 +103,17 @@ class ConditionalRBM(nn.Module):
     # the RBM over y: its weights and biases are the conditional RBM's W, b, c
     @property
     def W(self) -> torch.Tensor:
-        """Output–hidden weights (n_y, n_h): the RBM's ``W``."""
+        """Output–hidden weights (n_y, n_h): the RBM's ``W``.  Lecture 9 §1."""
         return self.rbm.W
 
     @property
     def b(self) -> torch.Tensor:
-        """Output biases (n_y,)."""
+        """Output biases (n_y,): the RBM's ``b``.  Lecture 9 §1."""
         return self.rbm.b
 
     @property
     def c(self) -> torch.Tensor:
-        """Hidden biases (n_h,)."""
+        """Hidden biases (n_h,): the RBM's ``c``.  Lecture 9 §1."""
         return self.rbm.c
 
     @classmethod
@@ -224,7 +224,7 @@ class ConditionalRBM(nn.Module):
 
     # ----- prediction: argmin_y F(y, x) ----------------------------------------------------------
     @torch.no_grad()
-    def predict(self, x: torch.Tensor, *, method: str = "auto", n_sweeps: int = 100,
+    def predict(self, x: torch.Tensor, *, method: str = "auto", n_sweeps: int = 100, n_restarts: int = 4,
                 beta_range: tuple[float, float] = (0.5, 20.0), generator=None) -> torch.Tensor:
         r"""``ŷ = argmin_y F(y, x)`` for every row of ``x``, shape (n, n_y).  Lecture 9 §2.
 
@@ -232,18 +232,20 @@ class ConditionalRBM(nn.Module):
         * ``"mean_field"``: ``n_sweeps`` rounds of ``μ_h = σ(ĉ + μ_y W)``, ``μ_y = σ(b̂ + μ_h Wᵀ)``
           from ``μ_y = σ(b̂)``, rounded at 1/2;
         * ``"anneal"``: Gibbs sampling of ``p_β(y | x) ∝ e^{-β F(y, x)}``, one output at a time,
-          for ``n_sweeps`` sweeps with ``β`` rising geometrically through ``beta_range``;
+          for ``n_sweeps`` sweeps with ``β`` rising geometrically through ``beta_range``; the best
+          of ``n_restarts`` independent runs per row;
         * ``"auto"`` (default): exhaustive up to 16 outputs, else anneal.
 
         ``mean_field`` and ``anneal`` end with zero-temperature sweeps (flip any output whose flip
         lowers ``F``) until no single flip helps: their answer is always a local minimum of ``F``.
         """
-        self._check(x=x)
+        n = self._check(x=x)
         if method == "auto":
             method = "exhaustive" if self.n_outputs <= _MAX_EXHAUSTIVE_OUTPUTS else "anneal"
-        if method not in PREDICTION_METHODS:
-            raise ValueError(f"method: expected 'auto' or one of {PREDICTION_METHODS}, got {describe(method)}")
+        if method not in _PREDICTION_METHODS:
+            raise ValueError(f"method: expected 'auto' or one of {_PREDICTION_METHODS}, got {describe(method)}")
         check_positive_int("n_sweeps", n_sweeps)
+        check_positive_int("n_restarts", n_restarts)
         check_generator("generator", generator, like=x)
         if method == "exhaustive":
             if self.n_outputs > MAX_ENUMERATED_UNITS:
@@ -257,17 +259,18 @@ class ConditionalRBM(nn.Module):
             mu = torch.sigmoid(b)
             for _ in range(n_sweeps):
                 mu = torch.sigmoid(torch.addmm(b, torch.sigmoid(torch.addmm(c, mu, self.W)), self.W.T))
-            y = (mu > 0.5).to(x.dtype)
-        else:
-            if (not isinstance(beta_range, tuple) or len(beta_range) != 2
-                    or not 0 < beta_range[0] <= beta_range[1] < math.inf):
-                raise ValueError(f"beta_range: expected (beta_start, beta_end) with 0 < start <= end < inf, "
-                                 f"got {describe(beta_range)}")
-            y = sample_bernoulli(torch.sigmoid(b), generator=generator)
-            betas = torch.logspace(math.log10(beta_range[0]), math.log10(beta_range[1]), n_sweeps).tolist()
-            for beta in betas:
-                y = self._output_sweep(y, b, c, beta, generator)
-        return self._descend(y, b, c)
+            return self._descend((mu > 0.5).to(x.dtype), b, c)
+        if (not isinstance(beta_range, tuple) or len(beta_range) != 2
+                or not 0 < beta_range[0] <= beta_range[1] < math.inf):
+            raise ValueError(f"beta_range: expected (beta_start, beta_end) with 0 < start <= end < inf, "
+                             f"got {describe(beta_range)}")
+        b, c = b.repeat(n_restarts, 1), c.repeat(n_restarts, 1)          # run r of row i is row r * n + i
+        y = sample_bernoulli(torch.sigmoid(b), generator=generator)
+        for beta in torch.logspace(math.log10(beta_range[0]), math.log10(beta_range[1]), n_sweeps).tolist():
+            y = self._output_sweep(y, b, c, beta, generator)
+        y = self._descend(y, b, c)
+        best = self.rbm.free_energy(y, biases=Biases(b, c)).view(n_restarts, n).argmin(0)      # (n,)
+        return y.view(n_restarts, n, -1)[best, torch.arange(n, device=x.device)]
 
     def _output_sweep(self, y, b, c, beta, generator=None):
         """One sweep of single-output Gibbs on ``p_β(y | x) ∝ e^{-βF}`` (``beta = inf``: flip to the

@@ -54,7 +54,7 @@ from ..train.loop import History, fit
 
 __all__ = ["FactoredGatedRBM", "train_gated_rbm"]
 
-OUTPUT_KINDS = ("gaussian", "binary")
+_OUTPUT_KINDS = ("gaussian", "binary")
 
 
 class FactoredGatedRBM(nn.Module):
@@ -77,8 +77,8 @@ class FactoredGatedRBM(nn.Module):
         for name, value in (("n_inputs", n_inputs), ("n_outputs", n_outputs), ("n_factors", n_factors),
                             ("n_hidden", n_hidden)):
             check_positive_int(name, value)
-        if output not in OUTPUT_KINDS:
-            raise ValueError(f"output: expected one of {OUTPUT_KINDS}, got {describe(output)}")
+        if output not in _OUTPUT_KINDS:
+            raise ValueError(f"output: expected one of {_OUTPUT_KINDS}, got {describe(output)}")
         check_positive_float("weight_scale", weight_scale, allow_zero=True)
         check_generator("generator", generator)
         self.n_inputs, self.n_outputs, self.n_factors, self.n_hidden = n_inputs, n_outputs, n_factors, n_hidden
