@@ -47,7 +47,8 @@ def random_dots(n: int, size: int = 13, *, density: float = 0.1, blur: float = 1
                 dtype: torch.dtype = torch.float32, device=None) -> torch.Tensor:
     """``n`` random-dot images (n, size, size): pixels on with probability ``density``, blurred
     by a Gaussian of ``blur`` pixels (0: binary dots), scaled so each image's maximum is 1
-    (an empty image stays 0).  Lecture 9 §5."""
+    (an empty image stays 0).  Lecture 9 §6 (through the pairs); Library only as a name of its own:
+    the canvas of :func:`shift_pairs` and :func:`rotation_pairs`, public for exercises."""
     check_positive_int("n", n)
     check_positive_int("size", size)
     if not isinstance(density, (int, float)) or isinstance(density, bool) or not 0 < density < 1:

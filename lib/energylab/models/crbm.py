@@ -48,7 +48,7 @@ from torch import nn
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 from ..inference import exhaustive_argmin
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
-from ..samplers.gibbs import sample_bernoulli
+from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train import contrastive_divergence as cdiv   # the module (it imports models.rbm): no names
 from ..train.loop import batches
 from .rbm import BernoulliRBM, Biases

@@ -49,7 +49,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
-from ..samplers.gibbs import sample_bernoulli
+from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train.loop import History, fit
 
 __all__ = ["FactoredGatedRBM", "train_gated_rbm"]
