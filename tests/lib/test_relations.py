@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from energylab.data import random_dots, rotation_pairs, shift_pairs
+from energylab.data import random_dots, rotate_images, rotation_pairs, shift_pairs
 
 F64 = torch.float64
 
@@ -48,6 +48,20 @@ def test_rotation_pairs_rotate_counter_clockwise_about_the_centre(generator):
     drawn = rotation_pairs(300, max_angle=30.0, generator=generator)
     assert drawn.transform.abs().max() <= 30 and drawn.transform.std() > 10
     assert (drawn.y.view(300, 13, 13)[:, [0, 0, -1, -1], [0, -1, 0, -1]] > 0).float().mean() > 0.2  # corners filled
+
+
+def test_rotate_images_turns_about_the_centre(generator):
+    images = torch.rand(3, 9, 7, generator=generator, dtype=F64)
+    torch.testing.assert_close(rotate_images(images, torch.zeros(3, dtype=F64)), images)
+    square = torch.rand(2, 9, 9, generator=generator, dtype=F64)
+    turned = rotate_images(square, torch.tensor([90.0, -90.0], dtype=F64))
+    torch.testing.assert_close(turned[0], torch.rot90(square[0], 1, (0, 1)))
+    torch.testing.assert_close(turned[1], torch.rot90(square[1], -1, (0, 1)))
+    there_and_back = rotate_images(rotate_images(square, torch.full((2,), 30.0, dtype=F64)), torch.full((2,), -30.0, dtype=F64))
+    centre = (slice(None), slice(3, 6), slice(3, 6))
+    assert (there_and_back[centre] - square[centre]).abs().max() < 0.35     # bilinear twice blurs a little
+    with pytest.raises(ValueError, match="angles"):
+        rotate_images(square, torch.zeros(3, dtype=F64))
 
 
 def test_clear_errors(generator):

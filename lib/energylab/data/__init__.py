@@ -8,7 +8,7 @@ from .planets import (
     planets,
     pure_planet_radius,
 )
-from .relations import ImagePairs, random_dots, rotation_pairs, shift_pairs
+from .relations import ImagePairs, random_dots, rotate_images, rotation_pairs, shift_pairs
 from .sequences import DigitStrings, SequenceData, digit_crops, digit_strings, grammar_sequences, grammar_transitions
 from .toys import eight_gaussians, moons, rings, spirals, two_d_toy
 
@@ -22,6 +22,7 @@ __all__ = [
     "split_images",
     "ImagePairs",
     "random_dots",
+    "rotate_images",
     "rotation_pairs",
     "shift_pairs",
     "DigitStrings",

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 
-__all__ = ["ImagePairs", "random_dots", "shift_pairs", "rotation_pairs"]
+__all__ = ["ImagePairs", "random_dots", "shift_pairs", "rotate_images", "rotation_pairs"]
 
 
 class ImagePairs(NamedTuple):
@@ -113,13 +113,33 @@ def shift_pairs(n: int, *, size: int = 13, max_shift: int = 3, shifts: torch.Ten
     return ImagePairs(x.reshape(n, -1), y.reshape(n, -1), shifts)
 
 
+def rotate_images(images: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
+    """Each image (n, H, W) turned counter-clockwise about its centre by its angle (n,) in degrees:
+    ``out(p) = image(R⁻¹ p)`` by bilinear interpolation, zero outside the image.  Lecture 9 §6
+    (the rotation pairs, and comparing a factor's output filter with its turned input filter)."""
+    check_tensor("images", images, ndim=3)
+    check_tensor("angles", angles, ndim=1)
+    if angles.shape[0] != images.shape[0]:
+        raise ValueError(f"angles: expected ({images.shape[0]},), one per image, got {describe(angles)}")
+    n, height, width = images.shape
+    theta = angles.to(images) * math.pi / 180
+    cos, sin = torch.cos(theta)[:, None, None], torch.sin(theta)[:, None, None]
+    # normalised coordinates of every output pixel (x right, y up), then R^{-1} = rotation by -theta
+    gy, gx = torch.meshgrid(torch.linspace(1, -1, height, dtype=images.dtype, device=images.device),
+                            torch.linspace(-1, 1, width, dtype=images.dtype, device=images.device), indexing="ij")
+    src_x = cos * gx * (width - 1) + sin * gy * (height - 1)             # in pixel units about the centre
+    src_y = -sin * gx * (width - 1) + cos * gy * (height - 1)
+    grid = torch.stack([src_x / (width - 1), -src_y / (height - 1)], -1)  # back to grid_sample's (x, y down)
+    return F.grid_sample(images[:, None], grid, mode="bilinear", align_corners=True)[:, 0]
+
+
 def rotation_pairs(n: int, *, size: int = 13, max_angle: float = 90.0, angles: torch.Tensor | None = None,
                    density: float = 0.1, blur: float = 1.0, generator=None, dtype: torch.dtype = torch.float32,
                    device=None) -> ImagePairs:
     """``n`` pairs ``(x, y)`` with ``y`` = ``x`` rotated counter-clockwise by an angle (degrees)
-    drawn uniformly from ``[-max_angle, max_angle]`` unless ``angles`` (n,) are given; bilinear
-    interpolation of a canvas large enough that the rotated window has no empty corners.
-    Lecture 9 §6."""
+    drawn uniformly from ``[-max_angle, max_angle]`` unless ``angles`` (n,) are given: both are the
+    central ``size × size`` window of a random-dot canvas large enough that the rotated window has
+    no empty corners, before and after :func:`rotate_images`.  Lecture 9 §6."""
     check_positive_int("n", n)
     check_positive_int("size", size)
     check_positive_float("max_angle", max_angle)
@@ -131,17 +151,7 @@ def rotation_pairs(n: int, *, size: int = 13, max_angle: float = 90.0, angles: t
     _check_transforms("angles", angles, n, (), floating=True)
     big = size + 2 * math.ceil(size * (math.sqrt(2) - 1) / 2 + 1)        # holds the rotated window
     canvas = random_dots(n, big, density=density, blur=blur, generator=generator, dtype=dtype, device=device)
-    angles = angles.to(canvas)
-    theta = angles * math.pi / 180
-    cos, sin = torch.cos(theta), torch.sin(theta)
-    # sampling grid in the canvas's normalised coordinates; y(p) = x(R^{-1} p), R counter-clockwise
-    coords = (torch.arange(size, dtype=dtype, device=canvas.device) - (size - 1) / 2) * 2 / (big - 1)
-    gy, gx = torch.meshgrid(coords, coords, indexing="ij")               # gy grows downwards
-    px, py = gx.reshape(1, -1), -gy.reshape(1, -1)                       # math coordinates (y up)
-    src_x = cos[:, None] * px + sin[:, None] * py                        # R^{-1} = rotation by -theta
-    src_y = -sin[:, None] * px + cos[:, None] * py
-    grid = torch.stack([src_x, -src_y], -1).reshape(n, size, size, 2)     # back to image coordinates
-    y = F.grid_sample(canvas[:, None], grid, mode="bilinear", align_corners=True)[:, 0]
-    start = (big - size) // 2
-    x = canvas[:, start:start + size, start:start + size]
-    return ImagePairs(x.reshape(n, -1), y.reshape(n, -1), angles)
+    start = (big - size) // 2                                            # big - size is even: same centre
+    window = (slice(None), slice(start, start + size), slice(start, start + size))
+    y = rotate_images(canvas, angles.to(canvas))[window]
+    return ImagePairs(canvas[window].reshape(n, -1), y.reshape(n, -1), angles)
