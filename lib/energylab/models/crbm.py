@@ -45,7 +45,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_generator, check_positive_float, check_positive_int, check_rows, check_tensor, describe
 from ..inference import exhaustive_argmin
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
@@ -140,14 +140,8 @@ class ConditionalRBM(nn.Module):
 
     # ----- checks and the biases of each row ------------------------------------------------
     def _check(self, **named) -> int:
-        sizes = {"x": self.n_inputs, "y": self.n_outputs, "h": self.n_hidden}
-        rows = None
-        for name, value in named.items():
-            check_tensor(name, value, ndim=2, last_dim=sizes[name])
-            if rows is not None and value.shape[0] != rows[1]:
-                raise ValueError(f"{name}: expected {rows[1]} rows like {rows[0]}, got {describe(value)}")
-            rows = rows or (name, value.shape[0])
-        return rows[1]
+        """The named tensors as (n, size) rows of one batch; returns n."""
+        return check_rows({"x": self.n_inputs, "y": self.n_outputs, "h": self.n_hidden}, **named)
 
     def biases(self, x: torch.Tensor) -> Biases:
         """The per-row biases of the RBM over ``y``: ``b̂ = b + xA`` (n, n_y) and ``ĉ = c + xB``

@@ -48,7 +48,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_generator, check_positive_float, check_positive_int, check_rows, describe
 from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train.loop import History, fit
 
@@ -94,14 +94,10 @@ class FactoredGatedRBM(nn.Module):
         self.c = nn.Parameter(torch.zeros(n_hidden, dtype=dtype, device=device))
 
     # ----- checks -------------------------------------------------------------------------
-    def _check(self, **named) -> None:
+    def _check(self, **named) -> int:
+        """The named tensors as (n, size) rows of one batch; returns n."""
         sizes = {"x": self.n_inputs, "x_new": self.n_inputs, "y": self.n_outputs, "h": self.n_hidden}
-        rows = None
-        for name, value in named.items():
-            check_tensor(name, value, ndim=2, last_dim=sizes[name])
-            if rows is not None and value.shape[0] != rows[1]:
-                raise ValueError(f"{name}: expected {rows[1]} rows like {rows[0]}, got {describe(value)}")
-            rows = rows or (name, value.shape[0])
+        return check_rows(sizes, **named)
 
     # ----- energies -----------------------------------------------------------------------
     def interaction_tensor(self) -> torch.Tensor:
