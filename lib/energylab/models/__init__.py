@@ -6,9 +6,10 @@ from .mlp_energy import KMeansEnergy, MLPEnergy
 from .boltzmann import BoltzmannMachine
 from .hopfield import HopfieldNetwork
 from .rbm import RBM, BernoulliRBM, Biases, GaussianBernoulliRBM, RBMGradient
+from .sbn import HelmholtzMachine, SigmoidBeliefNet
 from .generator import GeneratorMLP
 from .jem import JEM
 
 __all__ = ["mlp", "MixtureDensityNetwork", "MixtureParams", "MLPEnergy", "KMeansEnergy",
            "BoltzmannMachine", "HopfieldNetwork", "RBM", "Biases", "RBMGradient", "BernoulliRBM",
-           "GaussianBernoulliRBM", "GeneratorMLP", "JEM"]
+           "GaussianBernoulliRBM", "SigmoidBeliefNet", "HelmholtzMachine", "GeneratorMLP", "JEM"]
