@@ -7,9 +7,10 @@ from .boltzmann import BoltzmannMachine
 from .hopfield import HopfieldNetwork
 from .rbm import RBM, BernoulliRBM, Biases, GaussianBernoulliRBM, RBMGradient
 from .sbn import HelmholtzMachine, SigmoidBeliefNet
+from .dbn import DBN, LabelledRBM
 from .generator import GeneratorMLP
 from .jem import JEM
 
 __all__ = ["mlp", "MixtureDensityNetwork", "MixtureParams", "MLPEnergy", "KMeansEnergy",
            "BoltzmannMachine", "HopfieldNetwork", "RBM", "Biases", "RBMGradient", "BernoulliRBM",
-           "GaussianBernoulliRBM", "SigmoidBeliefNet", "HelmholtzMachine", "GeneratorMLP", "JEM"]
+           "GaussianBernoulliRBM", "SigmoidBeliefNet", "HelmholtzMachine", "DBN", "LabelledRBM", "GeneratorMLP", "JEM"]
