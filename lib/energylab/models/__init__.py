@@ -8,9 +8,10 @@ from .hopfield import HopfieldNetwork
 from .rbm import RBM, BernoulliRBM, Biases, GaussianBernoulliRBM, RBMGradient
 from .sbn import HelmholtzMachine, SigmoidBeliefNet
 from .dbn import DBN, LabelledRBM
+from .dbm import DBM
 from .generator import GeneratorMLP
 from .jem import JEM
 
 __all__ = ["mlp", "MixtureDensityNetwork", "MixtureParams", "MLPEnergy", "KMeansEnergy",
            "BoltzmannMachine", "HopfieldNetwork", "RBM", "Biases", "RBMGradient", "BernoulliRBM",
-           "GaussianBernoulliRBM", "SigmoidBeliefNet", "HelmholtzMachine", "DBN", "LabelledRBM", "GeneratorMLP", "JEM"]
+           "GaussianBernoulliRBM", "SigmoidBeliefNet", "HelmholtzMachine", "DBN", "LabelledRBM", "DBM", "GeneratorMLP", "JEM"]
