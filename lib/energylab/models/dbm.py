@@ -41,6 +41,7 @@ layers out in closed form) and by AIS otherwise (:meth:`DBM.annealing_path` with
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple, Sequence
 
 import torch
@@ -284,7 +285,7 @@ class DBMAnnealingPath:
 
     def log_z_base(self) -> float:
         """``log Z_A = Σ_i softplus(b_A,i) + (n_1 + ... + n_L) log 2``."""
-        return F.softplus(self.base_bias).sum().item() + sum(self.dbm.sizes[1:]) * torch.log(torch.tensor(2.0)).item()
+        return F.softplus(self.base_bias).sum().item() + sum(self.dbm.sizes[1:]) * math.log(2)
 
     def log_density(self, layers, beta: float) -> torch.Tensor:
         """``log p*_β`` of the even layers, (n_runs,)."""
