@@ -12,8 +12,7 @@ from energylab import gibbs, widgets
 from energylab.energies import GaussianMixtureEnergy, RingEnergy
 from energylab.inference import find_minima, random_starts
 from energylab.losses import LOSSES
-from energylab.plot import (loss_gradients, plot_energy_surface, plot_energy_surface_3d, plot_loss_shapes,
-                            plot_surface_grid)
+from energylab.plot import loss_gradients, plot_energy_surface, plot_energy_surface_3d, plot_loss_shapes
 
 ENERGIES = torch.tensor([1.0, 0.6, 2.5, 0.9, 3.0])
 TARGET = 0
@@ -112,8 +111,6 @@ def test_surface_plots_draw(generator):
     assert len(ax.collections) > 0
     fig = plt.figure()
     plot_energy_surface_3d(grid, e, fig.add_subplot(projection="3d"))
-    fig = plot_surface_grid(grid, {"a": e, "b": -e, "c": e * 2}, ncols=2)
-    assert [a.get_title() for a in fig.axes[:3]] == ["a", "b", "c"]
     axes = plot_loss_shapes(ENERGIES, TARGET, ["hinge", "NLL/MMI"], ncols=2)
     assert axes.shape == (1, 2)
     assert not math.isnan(float(e.sum()))

@@ -28,6 +28,7 @@ __all__ = ["MLPEnergy", "KMeansEnergy"]
 
 class MLPEnergy(nn.Module):
     """``E_W(x, y) = MLP([x, y])`` -> one number per row.
+    Lecture 3 §3, Lecture 4 §2–4, Lecture 6 §8, Lecture 12 §2, homework 4.
 
     ``y_dim``: size of y; ``x_dim``: size of x (0 for an unconditional energy
     ``E_W(y)``); ``hidden``: the width of each hidden layer (SiLU) -- an int, used for
@@ -74,7 +75,7 @@ def _broadcast_rows(name: str, x: torch.Tensor, n: int) -> torch.Tensor:
 
 
 class KMeansEnergy(nn.Module):
-    r"""K-means as an energy with a discrete latent ``z ∈ {1..K}``:
+    r"""K-means as an energy with a discrete latent ``z ∈ {1..K}``:  Lecture 4 §4–5.
 
     ``E(y, z) = |y - w_z|²``,  ``F_∞(y) = min_z E(y, z)`` (K-means),
     ``F_β(y) = -1/β log Σ_z e^{-β |y - w_z|²}`` (soft K-means, β < ∞).
@@ -93,7 +94,7 @@ class KMeansEnergy(nn.Module):
         self.prototypes = nn.Parameter(scale * torch.randn(n_prototypes, dim, generator=generator))
 
     def latent_energy(self, y: torch.Tensor) -> torch.Tensor:
-        """``E(y, z) = |y - w_z|²`` for every prototype: (N, D) -> (N, K)."""
+        """``E(y, z) = |y - w_z|²`` for every prototype: (N, D) -> (N, K).  Lecture 4 §4–5."""
         check_tensor("y", y, ndim=2, last_dim=self.prototypes.shape[1])
         return (y[:, None, :] - self.prototypes).square().sum(-1)
 

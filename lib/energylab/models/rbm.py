@@ -49,7 +49,7 @@ from torch import nn
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
-from ..samplers.gibbs import sample_bernoulli
+from ..samplers.gibbs_sampling import sample_bernoulli
 
 __all__ = [
     "Biases",
@@ -109,16 +109,19 @@ class RBM(nn.Module):
 
     # ----- checks --------------------------------------------------------------
     def check_visible(self, v, name="v") -> torch.Tensor:
-        """``v`` as a (B, n_v) floating tensor, or a clear error naming ``name``."""
+        """``v`` as a (B, n_v) floating tensor, or a clear error naming ``name``.
+        Library only: the argument check shared by the RBM family and train.contrastive_divergence."""
         return check_tensor(name, v, ndim=2, last_dim=self.n_visible)
 
     def check_hidden(self, h, name="h") -> torch.Tensor:
-        """``h`` as a (B, n_h) floating tensor, or a clear error naming ``name``."""
+        """``h`` as a (B, n_h) floating tensor, or a clear error naming ``name``.
+        Library only: the argument check shared by the RBM family and train.contrastive_divergence."""
         return check_tensor(name, h, ndim=2, last_dim=self.n_hidden)
 
     def check_biases(self, biases: Biases | None = None, rows: int | None = None) -> Biases:
         """The biases to compute with: the model's own ``(b, c)`` when ``biases`` is None, else
-        ``biases`` checked -- ``b`` (n_v,) or (rows, n_v), ``c`` (n_h,) or (rows, n_h)."""
+        ``biases`` checked -- ``b`` (n_v,) or (rows, n_v), ``c`` (n_h,) or (rows, n_h).
+        Library only: the argument check shared by the RBM family and train.contrastive_divergence."""
         if biases is None:
             return Biases(self.b, self.c)
         if not isinstance(biases, tuple) or len(biases) != 2:
@@ -131,28 +134,38 @@ class RBM(nn.Module):
         return Biases(*biases)
 
     def _resolve(self, biases, rows_like):
-        """The model's biases when ``biases`` is None (the fast, common case), else checked ones."""
-        return Biases(self.b, self.c) if biases is None else self.check_biases(biases, rows_like.shape[0])
+        """The model's ``(b, c)`` when ``biases`` is None (the fast, common case), else checked ones."""
+        if biases is None:
+            return self.b, self.c
+        return self.check_biases(biases, rows_like.shape[0])
+
+    def _visible_bias(self, biases, rows_like):
+        return self.b if biases is None else self.check_biases(biases, rows_like.shape[0]).b
+
+    def _hidden_bias(self, biases, rows_like):
+        return self.c if biases is None else self.check_biases(biases, rows_like.shape[0]).c
 
     # ----- the visible layer (defined by subclasses) ------------------------------
     def visible_input(self, v: torch.Tensor) -> torch.Tensor:
-        """What the visible layer sends up to the hidden units: ``v`` (Bernoulli) or ``v / σ`` (Gaussian)."""
+        """What the visible layer sends up to the hidden units: ``v`` (Bernoulli) or ``v / σ`` (Gaussian).
+        Lecture 8 §1–2 (the statistics CD ascends)."""
         return v
 
     def bias_input(self, v: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """``-∂E/∂b`` at ``v``: ``v`` (Bernoulli) or ``(v - b) / σ²`` (Gaussian)."""
+        """``-∂E/∂b`` at ``v``: ``v`` (Bernoulli) or ``(v - b) / σ²`` (Gaussian).
+        Lecture 8 §1–2 (the statistics CD ascends)."""
         return v
 
     def visible_mean(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
-        """``E[v | h]``, shape (B, n_v)."""
+        """``E[v | h]``, shape (B, n_v).  Lecture 8 §4 (the frames of gibbs_chain)."""
         raise NotImplementedError
 
     def sample_visible(self, h: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
-        """``v ~ p(v | h)``, shape (B, n_v)."""
+        """``v ~ p(v | h)``, shape (B, n_v).  Lecture 8 §4, homework 2."""
         raise NotImplementedError
 
     def free_energy(self, v: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
-        """``F(v) = -log Σ_h e^{-E(v, h)}``, shape (B,)."""
+        """``F(v) = -log Σ_h e^{-E(v, h)}``, shape (B,).  Lecture 8 §1–2, §5."""
         raise NotImplementedError
 
     def _log_z_over_hidden(self, h: torch.Tensor, biases: Biases) -> torch.Tensor:
@@ -162,7 +175,7 @@ class RBM(nn.Module):
     # ----- the hidden layer and block Gibbs ------------------------------------------
     def hidden_probs(self, v: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``p(h_j = 1 | v) = σ(c_j + visible_input(v)^T W_:j)``, shape (B, n_h).  Lecture 8 §1."""
-        _, c = self._resolve(biases, self.check_visible(v))
+        c = self._hidden_bias(biases, self.check_visible(v))
         return torch.addmm(c, self.visible_input(v), self.W).sigmoid_()
 
     def sample_hidden(self, v: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
@@ -219,7 +232,8 @@ class RBM(nn.Module):
     @torch.no_grad()
     def ascend_(self, v: torch.Tensor, probs: torch.Tensor, weights: torch.Tensor) -> None:
         """``θ += statistics(v, probs, weights)`` in place, with the model's own biases (the
-        update of :func:`energylab.train.train_rbm`; fold the learning rate into ``weights``)."""
+        update of :func:`energylab.train.train_rbm`; fold the learning rate into ``weights``).
+        Library only: the in-place update of train_rbm (Lecture 8 §2)."""
         self.b.addmv_(self.bias_input(v, self.b).T, weights)  # before W: the Gaussian b-statistic reads b
         self.W.addmm_(self.visible_input(v).T, probs * weights[:, None])
         self.c.addmv_(probs.T, weights)
@@ -288,7 +302,7 @@ class BernoulliRBM(RBM):
 
     def visible_probs(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``p(v_i = 1 | h) = σ(b_i + W_i: h)``, shape (B, n_v).  Lecture 8 §1."""
-        b, _ = self._resolve(biases, self.check_hidden(h))
+        b = self._visible_bias(biases, self.check_hidden(h))
         return torch.addmm(b, h, self.W.T).sigmoid_()
 
     visible_mean = visible_probs
@@ -364,11 +378,11 @@ class GaussianBernoulliRBM(RBM):
         self.register_buffer("sigma", sigma)
 
     def visible_input(self, v):
-        """``v / σ``: what the Gaussian visible layer sends up."""
+        """``v / σ``: what the Gaussian visible layer sends up.  Lecture 8 §6."""
         return v / self.sigma
 
     def bias_input(self, v, b):
-        """``-∂E/∂b = (v - b) / σ²``."""
+        """``-∂E/∂b = (v - b) / σ²``.  Lecture 8 §6."""
         return (v - b) / self.sigma**2
 
     def energy(self, v: torch.Tensor, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
@@ -380,7 +394,7 @@ class GaussianBernoulliRBM(RBM):
 
     def visible_mean(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``E[v | h] = b + σ ⊙ (W h)``, shape (B, n_v).  Lecture 8 §6."""
-        b, _ = self._resolve(biases, self.check_hidden(h))
+        b = self._visible_bias(biases, self.check_hidden(h))
         return b + self.sigma * (h @ self.W.T)
 
     def sample_visible(self, h: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
@@ -432,21 +446,21 @@ class RBMAnnealingPath:
         self.rbm, self.base_bias = rbm, base_bias
 
     def sample_base(self, n_runs: int, *, generator=None) -> torch.Tensor:
-        """``n_runs`` exact draws from the base-rate model, (n_runs, n_v)."""
+        """``n_runs`` exact draws from the base-rate model, (n_runs, n_v).  Lecture 8 §2, §5."""
         return sample_bernoulli(torch.sigmoid(self.base_bias).expand(n_runs, -1), generator=generator)
 
     def log_z_base(self) -> float:
-        """``log Z_A = Σ_i softplus(b_A,i) + n_h log 2``."""
+        """``log Z_A = Σ_i softplus(b_A,i) + n_h log 2``.  Lecture 8 §2, §5."""
         return F.softplus(self.base_bias).sum().item() + self.rbm.n_hidden * math.log(2)
 
     def log_density(self, v: torch.Tensor, beta: float) -> torch.Tensor:
-        """``log p*_β(v)``, shape (n_runs,)."""
+        """``log p*_β(v)``, shape (n_runs,).  Lecture 8 §2, §5."""
         rbm = self.rbm
         pre = torch.addmm(rbm.c, v, rbm.W)
         return (1 - beta) * (v @ self.base_bias) + beta * (v @ rbm.b) + F.softplus(beta * pre).sum(-1)
 
     def transition(self, v: torch.Tensor, beta: float, *, generator=None) -> torch.Tensor:
-        """One block-Gibbs sweep that leaves ``p_β`` invariant."""
+        """One block-Gibbs sweep that leaves ``p_β`` invariant.  Lecture 8 §2, §5."""
         rbm = self.rbm
         h = sample_bernoulli(torch.sigmoid(beta * torch.addmm(rbm.c, v, rbm.W)), generator=generator)
         return sample_bernoulli(torch.sigmoid((1 - beta) * self.base_bias + beta * torch.addmm(rbm.b, h, rbm.W.T)),

@@ -14,7 +14,7 @@ from .exact import (
     tv_bound,
     tv_distance,
 )
-from .gibbs import sample_bernoulli, sequential_gibbs_sweep
+from .gibbs_sampling import sample_bernoulli, sequential_gibbs_sweep
 from .langevin import MALAResult, energy_and_grad, frozen, langevin_step, mala, mala_step, sgld
 from .replay import BufferDraw, ReplayBuffer, persistent_sgld
 

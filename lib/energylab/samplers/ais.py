@@ -40,16 +40,16 @@ class AnnealingPath(Protocol):
     """
 
     def sample_base(self, n_runs: int, *, generator=None):
-        """``n_runs`` exact draws from the base model ``p_A = p_0``."""
+        """``n_runs`` exact draws from the base model ``p_A = p_0``.  Lecture 8 §5."""
 
     def log_z_base(self) -> float:
-        """``log Z_A``, known in closed form."""
+        """``log Z_A``, known in closed form.  Lecture 8 §5."""
 
     def log_density(self, states, beta: float) -> torch.Tensor:
-        """The unnormalised ``log p*_β(states)``, shape (n_runs,); ``p*_1`` is the model's."""
+        """The unnormalised ``log p*_β(states)``, shape (n_runs,); ``p*_1`` is the model's.  Lecture 8 §5."""
 
     def transition(self, states, beta: float, *, generator=None):
-        """One Markov step that leaves ``p_β`` invariant."""
+        """One Markov step that leaves ``p_β`` invariant.  Lecture 8 §5."""
 
 
 class AISResult(NamedTuple):
@@ -69,6 +69,7 @@ class AISResult(NamedTuple):
 
 def beta_schedule(n_betas: int, *, dtype=torch.float64, device=None) -> torch.Tensor:
     """Inverse temperatures from 0 to 1, shape (n_betas + 1,), denser near 1.
+    Library only: the schedule of ais_log_partition (Lecture 8 §5), public for paths that run their own loop.
 
     Salakhutdinov & Murray (2008) use 500 steps on [0, 0.5], 4000 on [0.5, 0.9]
     and 10000 on [0.9, 1]; we keep those proportions for any ``n_betas`` >= 3.  Lecture 8 §5.

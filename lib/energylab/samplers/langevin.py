@@ -57,7 +57,6 @@ from .._checks import check_generator, check_positive_float, check_positive_int,
 __all__ = [
     "frozen",
     "check_bounds",
-    "clip_to_bounds",
     "energy_and_grad",
     "langevin_step",
     "sgld",
@@ -81,7 +80,8 @@ def _modules_of(energy) -> list[nn.Module]:
 
 @contextlib.contextmanager
 def frozen(energy):
-    """Switch off ``requires_grad`` of the energy's parameters; restore each flag on exit."""
+    """Switch off ``requires_grad`` of the energy's parameters; restore each flag on exit.
+    Lecture 12 §2 (sampling never trains the model); train.fit freezes the model around its sampler hook."""
     params = [p for module in _modules_of(energy) for p in module.parameters()]
     flags = [p.requires_grad for p in params]
     try:
@@ -104,6 +104,7 @@ def _check_energy_output(e: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 def energy_and_grad(energy: Energy, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """``(E(x), grad_x E(x))`` for a batch of chains; works inside ``torch.no_grad()``.
+    Lecture 12 §1 (the gradient inside every Langevin step).
 
     Only ``x`` is differentiated (``torch.autograd.grad``), so no parameter ``.grad``
     is ever written.
@@ -139,7 +140,7 @@ def check_bounds(bounds, name: str = "bounds"):
     return tuple(bounds)
 
 
-def clip_to_bounds(x: torch.Tensor, bounds) -> torch.Tensor:
+def _clip_to_bounds(x: torch.Tensor, bounds) -> torch.Tensor:
     """``x`` clamped into ``bounds=(low, high)`` (numbers, or tensors broadcastable to a row of x);
     unchanged for None.  Lecture 3 §2, Lecture 12 §2."""
     if bounds is None:
@@ -175,7 +176,7 @@ def _langevin_update(energy, x, step_size, sigma, grad_clip, bounds, noise):
     x_new = x.detach() - step_size * grad
     if noise is not None:
         x_new = x_new + sigma * noise
-    return clip_to_bounds(x_new, bounds)
+    return _clip_to_bounds(x_new, bounds)
 
 
 def _draw_noise(x, sigma, generator):
@@ -231,7 +232,7 @@ def sgld(energy: Energy, x0: torch.Tensor, *, n_steps: int, step_size: float, no
 
 # --------------------------------------------------------------------------- MALA
 class MALAResult(NamedTuple):
-    """Output of :func:`mala`."""
+    """Output of :func:`mala`.  Lecture 12 §1."""
 
     x: torch.Tensor                     # (n_chains, *event) final points
     acceptance: torch.Tensor            # (n_chains,) fraction of accepted proposals per chain
@@ -247,7 +248,7 @@ def _log_q(x_to: torch.Tensor, x_from: torch.Tensor, grad_from: torch.Tensor, st
 def mala_step(energy: Energy, x: torch.Tensor, *, step_size: float,
               generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     r"""One Metropolis-adjusted Langevin step; returns ``(x_new, accepted)`` with
-    ``accepted`` a boolean ``(n_chains,)`` tensor.
+    ``accepted`` a boolean ``(n_chains,)`` tensor.  Lecture 12 §1 (one step of mala).
 
     Proposal :math:`x' = x - \alpha\nabla E(x) + \sqrt{2\alpha}\,\xi`, accepted with
     probability :math:`\min(1, \exp(E(x) - E(x') + \log q(x|x') - \log q(x'|x)))`.
@@ -273,6 +274,7 @@ def _mala_update(energy, x, step_size, generator):
 def mala(energy: Energy, x0: torch.Tensor, *, n_steps: int, step_size: float,
          generator: torch.Generator | None = None, return_chain: bool = False) -> MALAResult:
     """Run ``n_steps`` of MALA from ``x0`` (all chains at once); see :func:`mala_step`.
+    Lecture 12 §1, homework 5.
 
     Returns a :class:`MALAResult` with the final points, each chain's acceptance rate
     and (``return_chain=True``) the whole chain of shape ``(n_steps + 1, *x0.shape)``.

@@ -29,7 +29,8 @@ __all__ = ["ReplayBuffer", "BufferDraw", "persistent_sgld"]
 
 
 class BufferDraw(NamedTuple):
-    """Starting points drawn from a :class:`ReplayBuffer`."""
+    """Starting points drawn from a :class:`ReplayBuffer`.
+    Lecture 12 §2–3 (what ReplayBuffer.sample returns)."""
 
     x: torch.Tensor          # (n, *shape) starting points
     index: torch.Tensor      # (n,) buffer slots they came from (and go back to)
@@ -59,7 +60,8 @@ class ReplayBuffer:
         self.data = self.noise(capacity, device=device, dtype=dtype, generator=generator)   # (capacity, *shape)
 
     def noise(self, n: int, *, device=None, dtype=None, generator=None) -> torch.Tensor:
-        """``n`` points of uniform noise in ``bounds = (low, high)``, shape ``(n, *shape)``."""
+        """``n`` points of uniform noise in ``bounds = (low, high)``, shape ``(n, *shape)``.
+        Lecture 12 §2–3.  Lecture 12 §2–3."""
         device = self.data.device if device is None else device
         dtype = self.data.dtype if dtype is None else dtype
         u = torch.rand((n, *self.shape), generator=generator, device=device, dtype=dtype)
@@ -68,7 +70,9 @@ class ReplayBuffer:
         return low + (high - low) * u
 
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> BufferDraw:
-        """Draw ``n`` starting points: stored ones, each replaced by noise with prob. ``reinit_prob``."""
+        """Draw ``n`` starting points: stored ones, each replaced by noise with prob. ``reinit_prob``.
+        Lecture 12 §2–3 (inside persistent_sgld), homework 5.
+        Lecture 12 §2–3 (inside persistent_sgld), homework 5."""
         check_positive_int("n", n)
         if n > self.capacity:
             raise ValueError(f"n: expected at most capacity={self.capacity} points, got {n}")
@@ -80,7 +84,9 @@ class ReplayBuffer:
         return BufferDraw(torch.where(mask, fresh_x, self.data[index]), index, fresh)
 
     def push(self, x: torch.Tensor, index: torch.Tensor) -> None:
-        """Write points ``x`` (shape ``(n, *shape)``) back to the slots ``index``."""
+        """Write points ``x`` (shape ``(n, *shape)``) back to the slots ``index``.
+        Lecture 12 §2–3 (inside persistent_sgld), homework 5.
+        Lecture 12 §2–3 (inside persistent_sgld), homework 5."""
         check_tensor("x", x)
         if x.shape[1:] != self.shape or not isinstance(index, torch.Tensor) or index.shape != (x.shape[0],):
             raise ValueError(

@@ -37,7 +37,7 @@ import torch
 
 from .._checks import check_generator, check_positive_float, check_positive_int, describe
 from ..models.rbm import RBM, Biases, RBMGradient
-from ..samplers.gibbs import sample_bernoulli
+from ..samplers.gibbs_sampling import sample_bernoulli
 from .loop import batches
 
 __all__ = ["PersistentChains", "likelihood_gradient", "cd_gradient", "pcd_gradient", "train_rbm"]
@@ -131,7 +131,7 @@ def _pcd_rows(rbm, v, chains, n_sweeps, biases, generator):
     -- the order of scikit-learn's ``_fit``."""
     v_model = _model_visible(rbm, chains.hidden, n_sweeps, biases, generator)
     rows = torch.cat([v, v_model])
-    probs = rbm.hidden_probs(rows, biases=_stacked(biases, v_model.shape[0]))
+    probs = rbm.hidden_probs(rows, biases=None if biases is None else _stacked(biases, v_model.shape[0]))
     chains.hidden = sample_bernoulli(probs[v.shape[0]:], generator=generator)
     return rows, probs
 
@@ -165,7 +165,8 @@ def pcd_gradient(rbm: RBM, v: torch.Tensor, chains: PersistentChains, n_sweeps: 
                  biases: Biases | None = None, generator=None) -> RBMGradient:
     """PCD-k with ``k = n_sweeps`` (Tieleman, 2008): like CD-k but the model chains continue from
     ``chains`` (updated in place) instead of restarting at the data.  With ``n_sweeps = 1`` this
-    is scikit-learn's BernoulliRBM update, draw for draw.  Lecture 8 §2."""
+    is scikit-learn's BernoulliRBM update, draw for draw.  Lecture 8 §2.
+    Library only as a function: train_rbm fuses it with the update; it is the PCD estimator for other loops (conditional RBMs, DBMs)."""
     biases = _check_common(rbm, v, n_sweeps, biases, generator)
     if not isinstance(chains, PersistentChains):
         raise TypeError(f"chains: expected PersistentChains, got {describe(chains)}")

@@ -18,6 +18,11 @@ Each step of :func:`fit` is
 
 The logged values are recorded in a :class:`History`: per epoch (their mean over the
 epoch's examples) or, with ``record="step"``, after every step.
+
+Names, as everywhere in the library: ``lr`` is an optimiser's learning rate (parameters move);
+``step_size`` is the ``η`` of ``y ← y − η ∇_y E`` on inputs (inference, Langevin dynamics);
+``epochs`` count passes over the data, ``n_steps`` optimiser or sampler steps, ``n_sweeps``
+Gibbs sweeps.
 """
 from __future__ import annotations
 
@@ -38,11 +43,12 @@ class History(dict):
     (or per step with ``fit(..., record="step")``).  Lecture 1 §2, Lecture 6 §8."""
 
     def last(self, key: str = "loss") -> float:
-        """The most recent value of ``key``."""
+        """The most recent value of ``key``.  Lecture 1 §2, Lecture 3 §3, Lecture 8 §6."""
         return self[key][-1]
 
     def plot(self, keys: Sequence[str] | None = None, ax=None, logy: bool = False, xlabel: str = "epoch"):
-        """Draw the recorded curves against the epoch (or step) number."""
+        """Draw the recorded curves against the epoch (or step) number.
+        Library only: a quick look at the curves of a run."""
         import matplotlib.pyplot as plt
 
         ax = ax if ax is not None else plt.gca()
