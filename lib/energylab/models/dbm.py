@@ -50,7 +50,7 @@ from torch import nn
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
-from ..samplers.gibbs import sample_bernoulli
+from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train.contrastive_divergence import train_rbm
 from ..train.loop import fit
 from .mlp import check_widths
@@ -96,11 +96,12 @@ class DBM(nn.Module):
 
     @property
     def n_layers(self) -> int:
-        """``L``, the number of hidden layers."""
+        """``L``, the number of hidden layers.  Lecture 10 §7."""
         return len(self.sizes) - 1
 
     def check_layers(self, layers, name="layers") -> list[torch.Tensor]:
-        """``layers`` as a list ``[v, h_1, ..., h_L]`` of (B, n_l) tensors, or a clear error."""
+        """``layers`` as a list ``[v, h_1, ..., h_L]`` of (B, n_l) tensors, or a clear error naming ``name``.
+        Library only (the argument check of every method that takes layers)."""
         if not isinstance(layers, (list, tuple)) or len(layers) != len(self.sizes):
             raise ValueError(f"{name}: expected a list of {len(self.sizes)} tensors [v, h_1, ..., h_L], "
                              f"got {describe(layers)}")
@@ -121,7 +122,8 @@ class DBM(nn.Module):
 
     def layer_input(self, layers, l: int) -> torch.Tensor:
         """``b_l + x_{l-1} W_{l-1} + x_{l+1} W_lᵀ``, (B, n_l): what layer ``l`` hears from its neighbours
-        (``p(x_l = 1 | rest)`` is its sigmoid).  Entries of ``layers`` other than ``l ± 1`` are not read."""
+        (``p(x_l = 1 | rest)`` is its sigmoid).  Entries of ``layers`` other than ``l ± 1`` are not read.
+        Lecture 10 §7."""
         total = self.b[l]
         if l > 0:
             total = total + layers[l - 1] @ self.W[l - 1]
@@ -176,7 +178,8 @@ class DBM(nn.Module):
 
     # ----- Gibbs sampling ------------------------------------------------------------------------------------
     def init_chains(self, n: int, *, generator=None) -> list[torch.Tensor]:
-        """``n`` random binary states ``[v, h_1, ..., h_L]`` (every unit on with probability 1/2)."""
+        """``n`` random binary states ``[v, h_1, ..., h_L]`` (every unit on with probability 1/2).  Library only
+        (the start of :class:`DBMChains` and of the AIS base)."""
         check_positive_int("n", n)
         like = self.W[0]
         return [sample_bernoulli(torch.full((n, size), 0.5, dtype=like.dtype, device=like.device), generator=generator)
@@ -278,21 +281,23 @@ class DBMAnnealingPath:
         self.dbm, self.base_bias = dbm, base_bias
 
     def sample_base(self, n_runs: int, *, generator=None) -> list[torch.Tensor]:
-        """``n_runs`` exact draws from the base model (the odd layers are placeholders, resampled first)."""
+        """``n_runs`` exact draws from the base model (the odd layers are placeholders, resampled first).
+        Library only (called by :func:`energylab.samplers.ais_log_partition`)."""
         layers = self.dbm.init_chains(n_runs, generator=generator)
         layers[0] = sample_bernoulli(torch.sigmoid(self.base_bias).expand(n_runs, -1), generator=generator)
         return layers
 
     def log_z_base(self) -> float:
-        """``log Z_A = Σ_i softplus(b_A,i) + (n_1 + ... + n_L) log 2``."""
+        """``log Z_A = Σ_i softplus(b_A,i) + (n_1 + ... + n_L) log 2``.  Library only (called by AIS)."""
         return F.softplus(self.base_bias).sum().item() + sum(self.dbm.sizes[1:]) * math.log(2)
 
     def log_density(self, layers, beta: float) -> torch.Tensor:
-        """``log p*_β`` of the even layers, (n_runs,)."""
+        """``log p*_β`` of the even layers, (n_runs,).  Library only (called by AIS)."""
         return (1 - beta) * (layers[0] @ self.base_bias) + self.dbm.sum_out(layers, 1, beta=beta)
 
     def transition(self, layers, beta: float, *, generator=None) -> list[torch.Tensor]:
-        """One two-block Gibbs sweep that leaves ``p_β`` invariant: odd layers, then even layers."""
+        """One two-block Gibbs sweep that leaves ``p_β`` invariant: odd layers, then even layers.  Library only
+        (called by AIS)."""
         dbm, layers = self.dbm, list(layers)
         for parity in (1, 0):
             for l in range(parity, len(dbm.sizes), 2):
@@ -360,6 +365,7 @@ class BinomialRBM(RBM):
     .. math:: E(s, h) = -s^\top W h - b^\top s - c^\top h - \sum_i \log\binom{n}{s_i}
 
     (the binomial coefficient counts the copies' states with the same sum).  CD and PCD train it unchanged.
+    Library only: the bottom RBM of :func:`pretrain_dbm`, public so that its callback's RBMs can be named.
     """
 
     def __init__(self, n_visible: int, n_hidden: int, *, n_trials: int = 2, weight_scale: float = 0.01,
@@ -373,24 +379,24 @@ class BinomialRBM(RBM):
         return (torch.lgamma(n + 1) - torch.lgamma(s + 1) - torch.lgamma(n - s + 1)).sum(-1)
 
     def energy(self, v: torch.Tensor, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
-        """``E(s, h)`` of the class docstring, (B,)."""
+        """``E(s, h)`` of the class docstring, (B,).  Lecture 10 §7."""
         return BernoulliRBM.energy(self, v, h, biases=biases) - self._log_binomial(v)
 
     def visible_probs(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
-        """The probability of each copy being on, ``σ(b + W h)``, (B, n_v)."""
+        """The probability of each copy being on, ``σ(b + W h)``, (B, n_v).  Lecture 10 §7."""
         return BernoulliRBM.visible_probs(self, h, biases=biases)
 
     def visible_mean(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
-        """``E[s | h] = n_trials · σ(b + W h)``."""
+        """``E[s | h] = n_trials · σ(b + W h)``.  Lecture 10 §7."""
         return self.n_trials * self.visible_probs(h, biases=biases)
 
     def sample_visible(self, h: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
-        """``s ~ Binomial(n_trials, σ(b + W h))``: the sum of ``n_trials`` independent coins."""
+        """``s ~ Binomial(n_trials, σ(b + W h))``: the sum of ``n_trials`` independent coins.  Lecture 10 §7."""
         probs = self.visible_probs(h, biases=biases)
         return sum(sample_bernoulli(probs, generator=generator) for _ in range(self.n_trials))
 
     def free_energy(self, v: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
-        """``F(s) = −bᵀ s − Σ_i log C(n, s_i) − Σ_j softplus(c_j + sᵀ W_:j)``, (B,)."""
+        """``F(s) = −bᵀ s − Σ_i log C(n, s_i) − Σ_j softplus(c_j + sᵀ W_:j)``, (B,).  Lecture 10 §7."""
         return BernoulliRBM.free_energy(self, v, biases=biases) - self._log_binomial(v)
 
     def _log_z_over_hidden(self, h, biases):

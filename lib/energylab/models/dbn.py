@@ -47,7 +47,7 @@ from torch import nn
 
 from .._checks import check_generator, check_positive_int, check_tensor, describe
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
-from ..samplers.gibbs import sample_bernoulli
+from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train.contrastive_divergence import train_rbm
 from .mlp import check_widths, mlp
 from .rbm import RBM, BernoulliRBM, Biases
@@ -79,7 +79,8 @@ class LabelledRBM(RBM):
     free_energy = BernoulliRBM.free_energy
 
     def with_labels(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """The visible rows ``[x, one_hot(labels)]``, (B, n_features + n_labels)."""
+        """The visible rows ``[x, one_hot(labels)]``, (B, n_features + n_labels): the training data of the
+        labelled top RBM.  Lecture 10 §4."""
         check_tensor("x", x, ndim=2, last_dim=self.n_features)
         if not isinstance(labels, torch.Tensor) or labels.shape != (x.shape[0],) or labels.is_floating_point():
             raise ValueError(f"labels: expected an integer tensor of shape ({x.shape[0]},), got {describe(labels)}")
@@ -96,7 +97,8 @@ class LabelledRBM(RBM):
     visible_mean = visible_probs
 
     def sample_visible(self, h: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
-        """Binary features ``x ~ σ(...)`` and one label ``y ~ softmax(...)`` per row, one-hot."""
+        """Binary features ``x ~ σ(...)`` and one label ``y ~ softmax(...)`` per row, one-hot: the visible
+        step of CD on the labelled RBM.  Lecture 10 §4."""
         probs = self.visible_probs(h, biases=biases)
         x = sample_bernoulli(probs[:, :self.n_features], generator=generator)
         y = torch.multinomial(probs[:, self.n_features:], 1, generator=generator).squeeze(1)
@@ -146,8 +148,8 @@ class LabelledRBM(RBM):
 
 def transposed_rbm(rbm: BernoulliRBM) -> BernoulliRBM:
     """The RBM turned upside down: visible and hidden swapped (``Wᵀ``, ``b ↔ c``) -- the same joint
-    distribution seen from the other layer.  Stacked on ``rbm`` it leaves the DBN's ``p(v)`` unchanged
-    (lecture 10 §3).  A copy, detached from ``rbm``."""
+    distribution seen from the other layer.  Stacked on ``rbm`` it leaves the DBN's ``p(v)`` unchanged,
+    the start of ``greedy_pretrain(init="transpose")``.  A copy, detached from ``rbm``.  Lecture 10 §4."""
     if not isinstance(rbm, BernoulliRBM):
         raise TypeError(f"rbm: expected a BernoulliRBM, got {describe(rbm)}")
     flipped = BernoulliRBM(rbm.n_hidden, rbm.n_visible, weight_scale=0.0, dtype=rbm.W.dtype, device=rbm.W.device)
@@ -181,17 +183,17 @@ class DBN(nn.Module):
 
     @property
     def top(self) -> RBM:
-        """The top (undirected) RBM."""
+        """The top (undirected) RBM.  Lecture 10 §4."""
         return self.rbms[-1]
 
     @property
     def labelled(self) -> bool:
-        """Whether the top RBM has label units."""
+        """Whether the top RBM has label units.  Library only (the checks of sampling and unrolling)."""
         return isinstance(self.top, LabelledRBM)
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        """``(n_v, n_1, ..., n_top)``: the visible layer and every RBM's hidden layer."""
+        """``(n_v, n_1, ..., n_top)``: the visible layer and every RBM's hidden layer.  Lecture 10 §4."""
         return (self.rbms[0].n_visible, *(rbm.n_hidden for rbm in self.rbms))
 
     # ----- recognition and generation -----------------------------------------------------------

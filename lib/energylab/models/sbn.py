@@ -49,7 +49,7 @@ from torch import nn
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
-from ..samplers.gibbs import sample_bernoulli
+from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train.contrastive_divergence import cd_gradient
 from ..train.loop import batches
 from .mlp import check_widths
@@ -138,11 +138,12 @@ class SigmoidBeliefNet(nn.Module):
 
     @property
     def n_layers(self) -> int:
-        """``L``, the number of directed layers (= hidden layers when the top is factorial)."""
+        """``L``, the number of directed layers (= hidden layers when the top is factorial).  Lecture 10 §1."""
         return len(self.sizes) - 1
 
     def check_layers(self, layers, name="layers") -> list[torch.Tensor]:
-        """``layers`` as a list of (B, n_l) tensors, one per layer of ``sizes``, or a clear error."""
+        """``layers`` as a list of (B, n_l) tensors, one per layer of ``sizes``, or a clear error naming
+        ``name``.  Library only (the argument check of every method that takes layers)."""
         if not isinstance(layers, (list, tuple)) or len(layers) != len(self.sizes):
             raise ValueError(f"{name}: expected a list of {len(self.sizes)} tensors [x_0, ..., x_L], got {describe(layers)}")
         for l, (x, n) in enumerate(zip(layers, self.sizes)):
@@ -153,7 +154,8 @@ class SigmoidBeliefNet(nn.Module):
 
     # ----- conditionals --------------------------------------------------------------------
     def logits(self, l: int, upper: torch.Tensor) -> torch.Tensor:
-        """The top-down input to layer ``l`` from the layer above: ``upper W[l]ᵀ + b[l]``, (B, n_l)."""
+        """The top-down input to layer ``l`` from the layer above: ``upper W[l]ᵀ + b[l]``, (B, n_l), the
+        logits of ``p(x_l | x_{l+1})``.  Lecture 10 §1."""
         return torch.addmm(self.b[l], upper, self.W[l].T)
 
     def log_prior(self, top: torch.Tensor, *, log_z: torch.Tensor | float | None = None) -> torch.Tensor:
@@ -165,7 +167,8 @@ class SigmoidBeliefNet(nn.Module):
         return -self.prior.free_energy(top) - log_z
 
     def log_conditionals(self, layers) -> torch.Tensor:
-        """``Σ_l log p(x_l | x_{l+1})`` over the directed layers, (B,)."""
+        """``Σ_l log p(x_l | x_{l+1})`` over the directed layers, (B,).  Library only (the directed part of
+        :meth:`log_joint`)."""
         layers = self.check_layers(layers)
         total = torch.zeros(layers[0].shape[0], dtype=layers[0].dtype, device=layers[0].device)
         for l in range(self.n_layers):
@@ -192,7 +195,8 @@ class SigmoidBeliefNet(nn.Module):
 
     @torch.no_grad()
     def sample_down(self, top: torch.Tensor, *, generator=None) -> list[torch.Tensor]:
-        """Ancestral sampling from a given top layer (B, n_L) down: ``[x_0, ..., x_L]`` (x_L = ``top``)."""
+        """Ancestral sampling from a given top layer (B, n_L) down: ``[x_0, ..., x_L]`` (x_L = ``top``).
+        Lecture 10 §5 (wake–sleep dreams from CD's negative sample with it)."""
         check_tensor("top", top, ndim=2, last_dim=self.sizes[-1])
         check_generator("generator", generator, like=top)
         layers = [top]
@@ -271,7 +275,7 @@ class SigmoidBeliefNet(nn.Module):
 
     @torch.no_grad()
     def ascend_(self, grad: SBNGradient, lr: float) -> None:
-        """``θ += lr · grad`` in place (the prior RBM, if any, is left alone)."""
+        """``θ += lr · grad`` in place (the prior RBM, if any, is left alone).  Lecture 10 §2."""
         for l in range(self.n_layers):
             self.W[l].add_(grad.W[l], alpha=lr)
             self.b[l].add_(grad.b[l], alpha=lr)
@@ -321,6 +325,7 @@ class HelmholtzMachine(nn.Module):
 
     @property
     def sizes(self) -> tuple[int, ...]:
+        """The generative net's layer sizes ``(n_v, n_1, ..., n_L)``.  Lecture 10 §5."""
         return self.generative.sizes
 
     def recognition_probs(self, l: int, lower: torch.Tensor) -> torch.Tensor:
