@@ -214,7 +214,8 @@ class DBN(nn.Module):
     def down(self, x: torch.Tensor, *, generator=None) -> torch.Tensor:
         """One down pass from the top RBM's feature layer ``x`` (B, n_{L-1}) through the directed layers:
         each hidden layer sampled from ``p(x_l | x_{l+1})``, the visible layer returned as its
-        probabilities ``p(v = 1 | x_1)`` (B, n_v).  Lecture 10 §4."""
+        probabilities ``p(v = 1 | x_1)`` (B, n_v).  (A one-RBM DBN has no directed layer: ``x`` is returned.)
+        Lecture 10 §4."""
         check_generator("generator", generator, like=x)
         if len(self.rbms) == 1:
             return x
