@@ -66,25 +66,25 @@ def bernoulli_log_prob(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     return (x * logits - F.softplus(logits)).sum(-1)
 
 
-def delta_rule(x: torch.Tensor, parents: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, *,
+def delta_rule(x: torch.Tensor, parents: torch.Tensor, W: torch.Tensor, b: torch.Tensor, *,
                weights: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""The delta rule of one sigmoid layer ``p(x_i = 1 | parents) = σ(weight_i · parents + bias_i)``:
+    r"""The delta rule of one sigmoid layer ``p(x_i = 1 | parents) = σ(W_i · parents + b_i)``:
 
     .. math:: \Delta W_{ij} = \sum_r w_r\, (x_{r,i} - p_{r,i})\, \text{parents}_{r,j}, \qquad
               \Delta b_i = \sum_r w_r\, (x_{r,i} - p_{r,i}),
 
-    the gradient of ``Σ_r w_r log p(x_r | parents_r)`` (``weights`` ``w`` (R,), default ``1/R``: the
-    mean).  ``x`` (R, n_out), ``parents`` (R, n_in), ``weight`` (n_out, n_in), ``bias`` (n_out,).
+    the gradient of ``Σ_r w_r log p(x_r | parents_r)`` (per-row ``weights`` ``w`` (R,), default ``1/R``:
+    the mean).  ``x`` (R, n_out), ``parents`` (R, n_in), ``W`` (n_out, n_in), ``b`` (n_out,).
     The generative and the recognition weights of wake–sleep both learn by it.  Lecture 10 §2 and §5."""
     check_tensor("x", x, ndim=2)
     check_tensor("parents", parents, ndim=2)
-    if weight.shape != (x.shape[1], parents.shape[1]) or bias.shape != (x.shape[1],):
-        raise ValueError(f"weight, bias: expected shapes {(x.shape[1], parents.shape[1])} and {(x.shape[1],)} for "
-                         f"x {tuple(x.shape)} and parents {tuple(parents.shape)}, got {describe(weight)} and "
-                         f"{describe(bias)}")
+    if W.shape != (x.shape[1], parents.shape[1]) or b.shape != (x.shape[1],):
+        raise ValueError(f"W, b: expected shapes {(x.shape[1], parents.shape[1])} and {(x.shape[1],)} for "
+                         f"x {tuple(x.shape)} and parents {tuple(parents.shape)}, got {describe(W)} and "
+                         f"{describe(b)}")
     if weights is None:
         weights = torch.full((x.shape[0],), 1.0 / x.shape[0], dtype=x.dtype, device=x.device)
-    error = (x - torch.sigmoid(torch.addmm(bias, parents, weight.T))) * weights[:, None]  # (R, n_out)
+    error = (x - torch.sigmoid(torch.addmm(b, parents, W.T))) * weights[:, None]  # (R, n_out)
     return error.T @ parents, error.sum(0)
 
 
