@@ -1,4 +1,5 @@
 """Offline data sets: everything is generated here or shipped with a package."""
+from .bars import bars_and_stripes
 from .digits import SCALINGS, Digits, InpaintingData, digits_inpainting, join_images, load_digits, split_images
 from .inverse import bishop_forward, bishop_inverse
 from .planets import (
@@ -13,6 +14,7 @@ from .sequences import DigitStrings, SequenceData, digit_crops, digit_strings, g
 from .toys import eight_gaussians, moons, rings, spirals, two_d_toy
 
 __all__ = [
+    "bars_and_stripes",
     "SCALINGS",
     "Digits",
     "load_digits",
