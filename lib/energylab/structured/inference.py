@@ -62,13 +62,12 @@ def viterbi(unary, transitions, lengths=None, *, start=None, end=None) -> Decode
     ``energy`` (B,) = ``min_y E(x, y)``; when a potential requires grad it is computed as
     ``chain_energy`` of the labels, so that its gradient is the path's indicator.
     """
-    lengths = check_chain(unary, transitions, lengths, start, end)
     with torch.no_grad():                                           # labels only: no autograd graph
-        if transitions.dim() == 2:                                  # the same recursion, from both ends at once
+        if isinstance(transitions, torch.Tensor) and transitions.dim() == 2:   # the same recursion, from both
             labels, min_energy = meet_in_the_middle_viterbi(unary, transitions, lengths, start=start, end=end)
-        else:
+        else:                                                       # ends at once (it checks the inputs)
             min_energy, messages = chain_dp(MIN_SUM, unary, transitions, lengths, start=start, end=end)
-            labels = backtrace(MIN_SUM, messages, transitions, lengths, end=end)
+            labels = backtrace(MIN_SUM, messages, transitions, check_chain(unary, transitions, lengths), end=end)
     return Decoded(labels, _differentiable(min_energy, labels, unary, transitions, lengths, start, end))
 
 
