@@ -11,6 +11,8 @@ export PATH := $(BIN):$(PATH)
 
 # Which assignment the instructor targets (empty = all): make release HW=hw1_mdn
 HW ?=
+# Extra options for `python -m course autograde`: make autograde GRADE_ARGS="--jobs 4 --force"
+GRADE_ARGS ?=
 # Test workers (pytest-xdist); each test class (one per assignment) and module stays on one worker.
 JOBS ?= 2
 
@@ -33,7 +35,7 @@ release: setup
 	$(PY) -m course release $(HW)
 
 autograde: setup
-	$(PY) -m course autograde $(HW)
+	$(PY) -m course autograde $(HW) $(GRADE_ARGS)
 
 feedback: setup
 	$(PY) -m course feedback $(HW)
@@ -45,7 +47,7 @@ check: setup
 	$(PY) -m course check $(HW)
 
 bench: setup
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH)
 
 site: setup
 	@echo "site: not yet -- a static site of the rendered lectures is planned"

@@ -1,4 +1,8 @@
-"""Run every benchmarks/bench_*.py script in turn (what `make bench` does)."""
+"""Run every benchmarks/bench_*.py script in turn (what `make bench` does).
+
+    python benchmarks/run.py                 # all of them (bench_autograde.py, bench_rbm.py, ...)
+    python benchmarks/run.py autograde rbm   # only bench_autograde.py and bench_rbm.py
+"""
 import subprocess
 import sys
 from pathlib import Path
@@ -6,8 +10,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
     scripts = sorted(HERE.glob("bench_*.py"))
+    if names:
+        unknown = [n for n in names if not (HERE / f"bench_{n}.py").exists()]
+        if unknown:
+            print(f"run.py: expected benchmark names from {[s.stem[6:] for s in scripts]}, got {unknown}")
+            return 2
+        scripts = [HERE / f"bench_{n}.py" for n in names]
     if not scripts:
         print("bench: no benchmarks yet")
         return 0
@@ -22,4 +32,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

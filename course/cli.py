@@ -6,86 +6,26 @@
     python -m course grades            course/grades.csv: one row per student and assignment
     python -m course check [HW]        the whole round trip on a temporary copy
 
-Autograding runs each submission in its own process with a time limit: one
-broken submission never stops or erases the others, and every submission ends
-with a grade or a recorded reason (course/autograde_log.csv).
+Autograding (course/grading.py) runs each submission in its own temporary course with its
+kernel in a sandbox, N at once (--jobs) or on a Dask cluster (--scheduler); every submission
+ends with a grade and, where needed, a recorded reason (course/autograde_log.csv).
 """
 from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import json
-import os
-import re
 import shutil
-import subprocess
-import sys
 import tempfile
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-COURSE_DIR = Path(__file__).resolve().parent
-ROOT = COURSE_DIR.parent
-#: wall-clock limit for grading one submission (cells have their own limit in nbgrader_config.py)
-SUBMISSION_TIMEOUT_S = 30 * 60
-LOG_FIELDS = ["time", "assignment", "student", "status", "score", "max_score", "auto_max_score", "reason"]
+from .grading import SUBMISSION_TIMEOUT_S, autograde, last_log_rows
+from .layout import ROOT, Course, failure, nbgrader
 
-
-# --------------------------------------------------------------------------- layout
-@dataclass(frozen=True)
-class Course:
-    """Where a course lives: the repo root (solutions/, assignments/) and course/."""
-
-    root: Path = ROOT
-
-    @property
-    def course_dir(self) -> Path:
-        return self.root / "course"
-
-    def syllabus(self) -> dict:
-        with open(self.course_dir / "syllabus.toml", "rb") as f:
-            return tomllib.load(f)
-
-    def assignment_ids(self) -> list[str]:
-        return [a["id"] for a in self.syllabus().get("assignment", [])]
-
-    def select(self, hw: str | None) -> list[str]:
-        ids = self.assignment_ids()
-        if hw is None:
-            return ids
-        if hw not in ids:
-            raise SystemExit(f"assignment: expected one of {ids}, got {hw!r}")
-        return [hw]
-
-    def source_notebook(self, hw: str) -> Path:
-        return self.root / "solutions" / hw / f"{hw}.ipynb"
-
-    def release_notebook(self, hw: str) -> Path:
-        return self.root / "assignments" / hw / f"{hw}.ipynb"
-
-    def submissions(self, hw: str) -> list[Path]:
-        """The folders course/submitted/<student>/<hw>/, sorted by student."""
-        base = self.course_dir / "submitted"
-        return sorted(p for p in base.glob(f"*/{hw}") if p.is_dir()) if base.is_dir() else []
-
-
-def nbgrader(course: Course, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
-    """Run an nbgrader command inside course/ with this interpreter's bin first on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    env.setdefault("OMP_NUM_THREADS", "1")
-    env["PYTHONWARNINGS"] = "ignore"
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course.course_dir, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def _fail(what: str, proc: subprocess.CompletedProcess) -> SystemExit:
-    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
-    return SystemExit(f"{what} failed (exit {proc.returncode}):\n{tail}")
+__all__ = ["Course", "ROOT", "autograde", "release", "feedback", "grades", "check", "solved_notebook",
+           "comparable", "make_temp_course", "submit", "main"]
 
 
 # --------------------------------------------------------------------------- release
@@ -95,13 +35,12 @@ def release(course: Course, hw: str | None = None) -> list[Path]:
     for assignment in course.select(hw):
         proc = nbgrader(course, "generate_assignment", assignment, "--force")
         if proc.returncode != 0:
-            raise _fail(f"release of {assignment}", proc)
+            raise failure(f"release of {assignment}", proc)
         made.append(course.release_notebook(assignment))
         print(f"released {assignment} -> {made[-1].relative_to(course.root)}")
     return made
 
 
-# --------------------------------------------------------------------------- autograde
 def _scores(course: Course, hw: str) -> dict[str, tuple[float, float, float]]:
     """(score, max_score, autograded max) per student with a graded submission of ``hw``.
 
@@ -109,7 +48,7 @@ def _scores(course: Course, hw: str) -> dict[str, tuple[float, float, float]]:
     grades them; the autograded max leaves them out."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course.course_dir / 'gradebook.db'}") as gb:
+    with Gradebook(course.gradebook_url) as gb:
         try:
             assignment = gb.find_assignment(hw)
         except Exception:
@@ -121,80 +60,20 @@ def _scores(course: Course, hw: str) -> dict[str, tuple[float, float, float]]:
         return scores
 
 
-def _log(course: Course, rows: list[dict]) -> None:
-    path = course.course_dir / "autograde_log.csv"
-    new = not path.exists()
-    with open(path, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=LOG_FIELDS)
-        if new:
-            writer.writeheader()
-        writer.writerows(rows)
-
-
-def _reason(proc: subprocess.CompletedProcess) -> str:
-    """The most telling line of a failed nbgrader run: the last exception, else its last error."""
-    lines = (proc.stdout + proc.stderr).splitlines()
-    exceptions = [ln for ln in lines if re.match(r"^\s*[\w.]+(Error|Exception|Timeout\w*)\b(:|$)", ln)]
-    errors = [ln for ln in lines if "| ERROR]" in ln and "Please see" not in ln]
-    chosen = exceptions or errors
-    return (chosen[-1] if chosen else f"nbgrader exited with {proc.returncode}").strip()[:300]
-
-
-def autograde_one(course: Course, hw: str, student: str, timeout: float = SUBMISSION_TIMEOUT_S) -> dict:
-    """Grade one submission in its own process; never raises. Returns a log row."""
-    row = {"time": dt.datetime.now().isoformat(timespec="seconds"), "assignment": hw, "student": student,
-           "status": "failed", "score": "", "max_score": "", "auto_max_score": "", "reason": ""}
-    try:
-        proc = nbgrader(course, "autograde", hw, "--student", student, "--force", timeout=timeout)
-    except subprocess.TimeoutExpired:
-        row["reason"] = f"grading took longer than {timeout:.0f} s and was stopped"
-        return row
-    score = _scores(course, hw).get(student)
-    if proc.returncode == 0 and score is not None:
-        row.update(status="graded", score=f"{score[0]:g}", max_score=f"{score[1]:g}", auto_max_score=f"{score[2]:g}")
-    else:
-        row["reason"] = _reason(proc)
-    return row
-
-
-def autograde(course: Course, hw: str | None = None, timeout: float = SUBMISSION_TIMEOUT_S) -> list[dict]:
-    """Grade every submission of the selected assignments, one process each."""
-    rows = []
-    for assignment in course.select(hw):
-        for folder in course.submissions(assignment):
-            student = folder.parent.name
-            row = autograde_one(course, assignment, student, timeout)
-            rows.append(row)
-            _log(course, [row])
-            result = f"{row['score']}/{row['max_score']}" if row["status"] == "graded" else row["reason"]
-            print(f"{assignment:14s} {student:20s} {row['status']:7s} {result}")
-    if not rows:
-        print("no submissions found under course/submitted/<student>/<assignment>/")
-    return rows
-
-
 # --------------------------------------------------------------------------- feedback, grades
 def feedback(course: Course, hw: str | None = None) -> None:
     """HTML feedback for every autograded submission (course/feedback/<student>/<hw>/)."""
     for assignment in course.select(hw):
         proc = nbgrader(course, "generate_feedback", assignment, "--force")
         if proc.returncode != 0:
-            raise _fail(f"feedback for {assignment}", proc)
+            raise failure(f"feedback for {assignment}", proc)
         print(f"feedback for {assignment} -> course/feedback/")
-
-
-def _last_log_rows(course: Course) -> dict[tuple[str, str], dict]:
-    path = course.course_dir / "autograde_log.csv"
-    if not path.exists():
-        return {}
-    with open(path, newline="") as f:
-        return {(r["assignment"], r["student"]): r for r in csv.DictReader(f)}
 
 
 def grades(course: Course, out: Path | None = None) -> Path:
     """Write one row per (student, assignment): score, max score, and the reason for a missing grade."""
     out = out or course.course_dir / "grades.csv"
-    log = _last_log_rows(course)
+    log = last_log_rows(course)
     students = sorted({s for (_, s) in log} | {p.name for p in (course.course_dir / "submitted").glob("*")
                                                 if p.is_dir()})
     rows = []
@@ -202,10 +81,11 @@ def grades(course: Course, out: Path | None = None) -> Path:
         scores = _scores(course, hw)
         for student in sorted(students | scores.keys()):
             entry = log.get((hw, student))
-            if student in scores and (entry is None or entry["status"] == "graded"):
+            if student in scores:
                 score, max_score, _ = scores[student]
                 rows.append({"student": student, "assignment": hw, "score": f"{score:g}",
-                             "max_score": f"{max_score:g}", "status": "graded", "reason": ""})
+                             "max_score": f"{max_score:g}", "status": entry["status"] if entry else "graded",
+                             "reason": entry["reason"] if entry else ""})
             elif entry is not None:
                 rows.append({"student": student, "assignment": hw, "score": "", "max_score": "",
                              "status": entry["status"], "reason": entry["reason"]})
@@ -288,20 +168,46 @@ def check(course: Course, hw: str | None = None) -> bool:
 
 
 # --------------------------------------------------------------------------- main
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    parsers = {}
     for name in ("release", "autograde", "feedback", "check"):
-        p = sub.add_parser(name)
+        parsers[name] = p = sub.add_parser(name)
         p.add_argument("assignment", nargs="?", default=None, help="assignment id (default: all)")
     sub.add_parser("grades")
+    grading = parsers["autograde"]
+    grading.add_argument("--jobs", "-j", type=positive_int, default=None,
+                         help="submissions graded at once on this machine (default: the number of cores)")
+    grading.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                         help="grade on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
+    grading.add_argument("--force", action="store_true", help="grade again submissions already graded")
+    grading.add_argument("--student", action="append", default=None, metavar="ID",
+                         help="grade only this student (repeatable)")
+    grading.add_argument("--timeout", type=positive_int, default=SUBMISSION_TIMEOUT_S, metavar="SECONDS",
+                         help=f"wall-clock limit per submission (default {SUBMISSION_TIMEOUT_S})")
+    grading.add_argument("--no-sandbox", action="store_true",
+                         help="run student code unsandboxed (only where no sandbox exists; it is logged)")
+    grading.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     course = Course()
     if args.command == "release":
         release(course, args.assignment)
     elif args.command == "autograde":
-        autograde(course, args.assignment)
+        autograde(course, args.assignment, jobs=args.jobs, scheduler=args.scheduler, force=args.force,
+                  sandbox=not args.no_sandbox, students=args.student, timeout=args.timeout,
+                  progress=not args.no_progress)
     elif args.command == "feedback":
         feedback(course, args.assignment)
     elif args.command == "grades":

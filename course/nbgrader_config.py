@@ -34,6 +34,20 @@ c.Validator.ignore_checksums = False
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(?i)warning|tqdm|it/s\]"
 
+# Autograding runs every kernel in a sandbox (course/sandbox.py) and finishes every notebook: a
+# kernel that dies or ignores an interrupt is restarted and the rest of the notebook still runs
+# (course/execute.py). Limits of a sandboxed kernel, e.g. 8 GiB of address space:
+#     c.SandboxedKernelManager.memory_mb = 8192     (also cpu_s, processes, file_mb, tmp_mb)
+c.Autograde.autograde_preprocessors = [
+    "course.execute.ResilientExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Feedback shows grades and the student's own outputs, never hidden-test code.
 from course.feedback import HideHiddenTests  # noqa: E402
 

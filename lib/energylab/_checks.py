@@ -70,14 +70,6 @@ def check_generator(name: str, generator, like: torch.Tensor | None = None):
     return generator
 
 
-def check_same_device(**tensors: torch.Tensor) -> None:
-    """Check that all the named tensors share one device."""
-    devices = {name: t.device for name, t in tensors.items()}
-    if len(set(devices.values())) > 1:
-        listed = ", ".join(f"{name} on {dev}" for name, dev in devices.items())
-        raise ValueError(f"expected all tensors on one device, got {listed}")
-
-
 def check_beta(name: str, value, *, allow_inf: bool = True) -> float:
     """Check an inverse temperature: a real number > 0, or ``math.inf`` (zero temperature)
     where ``allow_inf``.  Library-only helper (used by :mod:`energylab.structured`)."""

@@ -7,7 +7,9 @@ One batch per assignment, graded by the instructor CLI (`course.cli.autograde`):
 * ``adversary``-- a student who deletes the tests, hard-codes answers, calls the library's
   reference instead of writing the code, and starts with an infinite loop: the tests are
   restored, the cheats fail the hidden tests, the loop times out and the rest is graded;
-* ``corrupt``  -- a file that is not a notebook: recorded with a reason, the batch goes on.
+* ``corrupt``  -- a file that is not a notebook: 0 points with the reason, the batch goes on.
+
+Kernels run in the sandbox (course/sandbox.py); tests/grading/test_hostile.py attacks it.
 
 The adversary's cheats are assignment-specific and live in ``cases/<assignment>.py``:
 ``HARD_CODED`` and ``LIBRARY_CALLING`` map a solution cell's grade_id to replacement code that
@@ -106,7 +108,7 @@ def grade_batch(hw: str, tmp_path_factory) -> Graded:
     corrupt = temp.course_dir / "submitted" / "corrupt" / hw
     corrupt.mkdir(parents=True)
     (corrupt / f"{hw}.ipynb").write_text("{ this is not a notebook")
-    rows = {r["student"]: r for r in autograde(temp, hw)}
+    rows = {r["student"]: r for r in autograde(temp, hw, jobs=2, progress=False)}
     return Graded(hw, temp, rows, generated, source, cases)
 
 
@@ -181,15 +183,16 @@ class AssignmentRoundTrip:
         assert loop.source.startswith("while True") and any(o.get("output_type") == "error" for o in loop.outputs)
 
 
-    def test_corrupt_submission_recorded_with_reason_and_grades_exported(self, graded):
+    def test_corrupt_submission_scores_zero_with_reason_and_grades_exported(self, graded):
         row = graded.rows["corrupt"]
-        assert row["status"] == "failed" and row["reason"], row
+        assert row["status"] == "zero" and float(row["score"]) == 0 and "not a readable notebook" in row["reason"], row
         out = grades(graded.course)
         with open(out, newline="") as f:
             table = {(r["student"], r["assignment"]): r for r in csv.DictReader(f)}
         assert table[("perfect", graded.hw)]["score"] == graded.rows["perfect"]["score"]
         assert table[("blank", graded.hw)]["score"] == "0"
-        assert table[("corrupt", graded.hw)]["status"] == "failed" and table[("corrupt", graded.hw)]["reason"]
+        corrupt = table[("corrupt", graded.hw)]
+        assert corrupt["score"] == "0" and corrupt["status"] == "zero" and corrupt["reason"], corrupt
 
 
     def test_feedback_hides_hidden_tests(self, graded):
