@@ -32,7 +32,7 @@ from .inference import (
 )
 from .model import ChainEnergy
 from .losses import sequence_hinge_loss, sequence_loss, sequence_nll_loss, sequence_perceptron_loss
-from .dtw import Alignment, dtw, pairwise_distances, path_indices
+from .dtw import Alignment, dtw, pairwise_distances
 from .factor_graph import FactorChain, build_trellis, exhaustive_search, lecture_factor_graph, trellis_search
 from .segmentation import DigitStringReader, Reading, string_accuracy
 
@@ -43,7 +43,7 @@ __all__ = [
     "Decoded", "free_energy", "kbest_viterbi", "log_partition", "loss_augmented_viterbi",
     "marginals", "most_offending_incorrect", "viterbi",
     "sequence_hinge_loss", "sequence_loss", "sequence_nll_loss", "sequence_perceptron_loss",
-    "Alignment", "dtw", "pairwise_distances", "path_indices",
+    "Alignment", "dtw", "pairwise_distances",
     "FactorChain", "build_trellis", "exhaustive_search", "lecture_factor_graph", "trellis_search",
     "DigitStringReader", "Reading", "string_accuracy",
 ]
