@@ -24,7 +24,7 @@ from .chain import PAD, check_chain, mask_from_lengths
 __all__ = ["scaled_forward", "meet_in_the_middle_viterbi"]
 
 #: At most this many steps between two renormalisations of :func:`scaled_forward`.
-MAX_PERIOD = 8
+MAX_PERIOD = 16
 
 
 def scaled_forward(unary, transitions, lengths=None, *, beta: float = 1.0, start=None, end=None):
