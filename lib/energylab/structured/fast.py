@@ -51,7 +51,7 @@ def scaled_forward(unary, transitions, lengths=None, *, beta: float = 1.0, start
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
     beta = check_beta("beta", beta)
-    if beta == math.inf or transitions.dim() != 2:
+    if beta == math.inf or not isinstance(transitions, torch.Tensor) or transitions.dim() != 2:
         return None
     b, n, c = unary.shape
 
@@ -119,7 +119,7 @@ def meet_in_the_middle_viterbi(unary, transitions, lengths=None, *, start=None, 
     (:func:`.inference.viterbi` makes the energy differentiable).
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
-    if transitions.dim() != 2:
+    if not isinstance(transitions, torch.Tensor) or transitions.dim() != 2:
         raise ValueError(f"transitions: expected one (C, C) matrix for every step, got {describe(transitions)}")
     b, n, c = unary.shape
     k = n // 2 + 1                                                        # steps per half: any L <= 2k - 1
