@@ -99,9 +99,12 @@ def check_lengths(lengths, b: int, n: int, device, *, name: str = "lengths") -> 
     if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool \
             or tuple(lengths.shape) != (b,):
         raise ValueError(f"{name}: expected an integer tensor of shape ({b},), got {describe(lengths)}")
-    if b and (int(lengths.min()) < 1 or int(lengths.max()) > n):
-        raise ValueError(f"{name}: expected values in [1, {n}], got min {int(lengths.min())}, "
-                         f"max {int(lengths.max())}")
+    if b:
+        low, high = (int(x) for x in torch.aminmax(lengths))
+        if low < 1 or high > n:
+            raise ValueError(f"{name}: expected values in [1, {n}], got min {low}, max {high}")
+    if lengths.dtype == torch.long and lengths.device == torch.device(device):
+        return lengths
     return lengths.to(device=device, dtype=torch.long)
 
 
