@@ -129,6 +129,7 @@ def make_temp_course(course: Course, where: Path) -> Course:
     (where / "course").mkdir()
     for f in list(course.course_dir.glob("*.py")) + [course.course_dir / "syllabus.toml"]:
         shutil.copy2(f, where / "course" / f.name)
+    shutil.copytree(course.course_dir / "templates", where / "course" / "templates")
     return Course(where)
 
 
