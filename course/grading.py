@@ -522,6 +522,7 @@ def autograde(course: Course, hw: str | None = None, *, jobs: int | None = None,
               "can read or change solutions/, the gradebook and other submissions", file=sys.stderr)
     jobs = jobs or default_jobs()
     rows, started = [], time.monotonic()
+    _warn_about_strays(course)
     for assignment in course.select(hw):
         folders = [f for f in course.submissions(assignment) if students is None or f.parent.name in students]
         if not folders:
@@ -558,6 +559,16 @@ def autograde(course: Course, hw: str | None = None, *, jobs: int | None = None,
         bar.close()
     _summary(rows, time.monotonic() - started)
     return rows
+
+
+def _warn_about_strays(course: Course) -> None:
+    """Say which files under course/submitted/ no assignment will grade (nothing is skipped silently)."""
+    ids = set(course.assignment_ids())
+    base = course.course_dir / "submitted"
+    for path in sorted(base.glob("*/*")) if base.is_dir() else []:
+        if path.name not in ids:
+            print(f"not graded: {path.relative_to(course.root)} (expected course/submitted/<student>/<assignment>/ "
+                  f"with an assignment of the syllabus; `python -m course collect` puts files there)")
 
 
 def _summary(rows: list[dict], seconds: float) -> None:

@@ -205,6 +205,7 @@ def submit(root: Path = ROOT, hw: str = "", student: str | None = None, check: b
 def add_commands(sub) -> None:
     p = sub.add_parser("start", help="copy a released assignment to work/ (never overwrites)")
     p.add_argument("assignment", nargs="?", default=None)
+    p.add_argument("--quiet", action="store_true", help="say nothing about assignments already started")
     p = sub.add_parser("validate", help="run work/HW/HW.ipynb and report its visible tests")
     p.add_argument("assignment")
     p = sub.add_parser("submit", help="validate, then write the zip to upload")
@@ -215,7 +216,7 @@ def add_commands(sub) -> None:
 
 def run_command(args, root: Path = ROOT) -> int:
     if args.command == "start":
-        start(root, args.assignment)
+        start(root, args.assignment, quiet=args.quiet)
     elif args.command == "validate":
         validate(root, args.assignment)
     elif args.command == "submit":
