@@ -21,16 +21,16 @@ import time
 
 import numpy as np
 import torch
-from sklearn.datasets import load_digits
 from sklearn.neural_network import BernoulliRBM as SkRBM
 
-from energylab.models.rbm import BernoulliRBM, ais_log_partition, base_rate_bias, train_rbm
+from energylab.data import load_digits
+from energylab.models.rbm import BernoulliRBM, base_rate_bias
+from energylab.samplers import ais_log_partition
+from energylab.train import train_rbm
 
 
 def digits_scaled():
-    X, _ = load_digits(return_X_y=True)
-    X = X - X.min()
-    return X / X.max()
+    return load_digits("unit", dtype=torch.float64).images.numpy()
 
 
 def bench_epoch(repeats: int, epochs: int) -> None:
@@ -71,8 +71,7 @@ def bench_epoch(repeats: int, epochs: int) -> None:
 
 
 def bench_ais(betas_list, n_hidden: int = 20, n_runs: int = 100) -> None:
-    X, _ = load_digits(return_X_y=True)
-    data = torch.from_numpy((X > 7).astype(np.float64))
+    data = load_digits("binary", dtype=torch.float64).images
     g = torch.Generator().manual_seed(0)
     rbm = BernoulliRBM(64, n_hidden, generator=g, dtype=torch.float64)
     train_rbm(rbm, data, method="pcd", lr=0.05, batch_size=20, epochs=10, shuffle=True, generator=g)
@@ -85,7 +84,7 @@ def bench_ais(betas_list, n_hidden: int = 20, n_runs: int = 100) -> None:
     bias = base_rate_bias(data)
     for n_betas in betas_list:
         start = time.perf_counter()
-        result = ais_log_partition(rbm, base_bias=bias, n_betas=n_betas, n_runs=n_runs, generator=g)
+        result = ais_log_partition(rbm.annealing_path(bias), n_betas=n_betas, n_runs=n_runs, generator=g)
         seconds = time.perf_counter() - start
         print(f"{n_betas:>7}{result.log_z:>11.3f}{result.log_z - exact:>+9.3f}"
               f"{result.log_z_low - result.log_z:>8.3f}{result.log_z_high - result.log_z:>+8.3f}{seconds:>8.2f}")

@@ -2,6 +2,7 @@
 what was expected and what came."""
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
@@ -69,9 +70,12 @@ def check_generator(name: str, generator, like: torch.Tensor | None = None):
     return generator
 
 
-def check_same_device(**tensors: torch.Tensor) -> None:
-    """Check that all the named tensors share one device."""
-    devices = {name: t.device for name, t in tensors.items()}
-    if len(set(devices.values())) > 1:
-        listed = ", ".join(f"{name} on {dev}" for name, dev in devices.items())
-        raise ValueError(f"expected all tensors on one device, got {listed}")
+def check_beta(name: str, value, *, allow_inf: bool = True) -> float:
+    """Check an inverse temperature: a real number > 0, or ``math.inf`` (zero temperature)
+    where ``allow_inf``.  Library-only helper (used by :mod:`energylab.structured`)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name}: expected a number > 0 (math.inf for zero temperature), got {describe(value)}")
+    if not value > 0 or (value == math.inf and not allow_inf):
+        wanted = "a number > 0 or math.inf" if allow_inf else "a finite number > 0"
+        raise ValueError(f"{name}: expected {wanted}, got {value!r}")
+    return float(value)

@@ -46,7 +46,8 @@ def _mean_pairwise_distance(a: torch.Tensor, b: torch.Tensor, *, same: bool) -> 
 
 
 def energy_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Squared energy distance between samples ``x`` (n, d) and ``y`` (m, d); a 0-dim tensor."""
+    """Squared energy distance between samples ``x`` (n, d) and ``y`` (m, d); a 0-dim tensor.
+    Lecture 12 §1."""
     check_tensor("x", x, ndim=2)
     check_tensor("y", y, ndim=2, last_dim=x.shape[1])
     if x.shape[0] < 2 or y.shape[0] < 2:
@@ -68,7 +69,7 @@ def _autocorrelation(chain: torch.Tensor) -> torch.Tensor:
 
 
 def effective_sample_size(chain: torch.Tensor) -> torch.Tensor:
-    """ESS of a chain of shape (T, M) or (T, M, D): T steps, M chains, D coordinates.
+    """ESS of a chain of shape (T, M) or (T, M, D): T steps, M chains, D coordinates.  Lecture 12 §1.
 
     Returns one ESS per coordinate, shape () or (D,).  Each chain is centred at its own
     mean, so chains stuck in different modes are not penalised -- look at the chains too.
@@ -91,6 +92,7 @@ def effective_sample_size(chain: torch.Tensor) -> torch.Tensor:
 
 def auroc(positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
     """P(score of a random ``positive`` > score of a random ``negative``), ties count one half.
+    Lecture 12 §3, homework 5.
 
     Both are 1-D tensors of scores; returns a 0-dim tensor in [0, 1].
     """

@@ -27,7 +27,7 @@ def _check_y(y, dim: int) -> torch.Tensor:
 
 
 class GaussianMixtureEnergy(nn.Module):
-    r"""``E(y) = -log Σ_k π_k N(y; μ_k, σ_k² I)`` (isotropic components).
+    r"""``E(y) = -log Σ_k π_k N(y; μ_k, σ_k² I)`` (isotropic components).  Lecture 3 §2, §4, Lecture 12 §1.
 
     ``means`` (K, D); ``stds`` a number or (K,); ``weights`` (K,) summing to 1
     (default equal).  At β = 1 the Gibbs distribution is the mixture itself, so the
@@ -52,7 +52,8 @@ class GaussianMixtureEnergy(nn.Module):
         self.register_buffer("weights", weights)
 
     def log_components(self, y: torch.Tensor) -> torch.Tensor:
-        """``log π_k + log N(y; μ_k, σ_k² I)``, shape (N, K)."""
+        """``log π_k + log N(y; μ_k, σ_k² I)``, shape (N, K).
+        Library only: the per-component terms of forward."""
         D = self.means.shape[1]
         sq = (y[:, None, :] - self.means).square().sum(-1)                  # (N, K)
         return (self.weights.log() - sq / (2 * self.stds ** 2)
@@ -64,7 +65,7 @@ class GaussianMixtureEnergy(nn.Module):
 
     def log_normaliser(self, beta: float = 1.0) -> float:
         r"""Exact ``log Z_β = log ∫ e^{-β E(y)} dy``: 0 at β = 1; for one component
-        ``β log π - β D/2 log(2πσ²) + D/2 log(2πσ²/β)``."""
+        ``β log π - β D/2 log(2πσ²) + D/2 log(2πσ²/β)``.  Lecture 3 §4."""
         beta = check_positive_float("beta", beta)
         if beta == 1.0:
             return 0.0
@@ -75,12 +76,13 @@ class GaussianMixtureEnergy(nn.Module):
         return beta * math.log(w) - beta * D / 2 * math.log(2 * math.pi * var) + D / 2 * math.log(2 * math.pi * var / beta)
 
     def modes(self) -> torch.Tensor:
-        """The component centres (K, D): the minima of E when components are well separated."""
+        """The component centres (K, D): the minima of E when components are well separated.
+        Library only: the centres the inference tests compare with."""
         return self.means
 
 
 class RingEnergy(nn.Module):
-    r"""A ring of radius ``r`` and width ``σ`` in the plane:
+    r"""A ring of radius ``r`` and width ``σ`` in the plane:  Lecture 3 §4–5.
 
     ``E(y) = min_z E(y, z) = (|y| - r)² / (2σ²)``  with the latent angle ``z`` and
     ``E(y, z) = |y - r (cos z, sin z)|² / (2σ²)``.
@@ -101,14 +103,15 @@ class RingEnergy(nn.Module):
         return (y.norm(dim=-1) - self.radius).square() / (2 * self.width ** 2)
 
     def latent_energy(self, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        """``E(y, z)`` for every point and every angle: y (N, 2), z (M,) -> (N, M)."""
+        """``E(y, z)`` for every point and every angle: y (N, 2), z (M,) -> (N, M).  Lecture 3 §5."""
         y = _check_y(y, 2)
         check_tensor("z", z, ndim=1)
         centres = self.radius * torch.stack([torch.cos(z), torch.sin(z)], dim=-1)   # (M, 2)
         return (y[:, None, :] - centres).square().sum(-1) / (2 * self.width ** 2)
 
     def free_energy(self, y: torch.Tensor, beta: float = math.inf) -> torch.Tensor:
-        """Exact free energy of the latent angle; ``beta=inf`` gives ``min_z`` = ``forward``."""
+        """Exact free energy of the latent angle; ``beta=inf`` gives ``min_z`` = ``forward``.
+        Lecture 3 §5."""
         if beta == math.inf:
             return self.forward(y)
         beta = check_positive_float("beta", beta)
@@ -119,7 +122,7 @@ class RingEnergy(nn.Module):
         return (rho.square() + r * r) / (2 * var) - (math.log(2 * math.pi) + log_i0) / beta
 
     def log_normaliser(self, beta: float = 1.0) -> float:
-        """Exact ``log Z_β = log ∫ e^{-β E(y)} dy`` over the plane."""
+        """Exact ``log Z_β = log ∫ e^{-β E(y)} dy`` over the plane.  Lecture 3 §4."""
         beta = check_positive_float("beta", beta)
         s2, r = self.width ** 2 / beta, self.radius
         s = math.sqrt(s2)
@@ -129,6 +132,7 @@ class RingEnergy(nn.Module):
 
 class BishopInverseEnergy(nn.Module):
     r"""The energy of Bishop's inverse problem (see :func:`energylab.data.bishop_inverse`):
+    Lecture 3 §1–2, §4, §6.
 
     ``E(x, y) = (x - f(y))² / (2σ²)``,  ``f(y) = y + 0.3 sin(2π y)``.
 
@@ -142,7 +146,8 @@ class BishopInverseEnergy(nn.Module):
 
     @staticmethod
     def forward_map(y: torch.Tensor) -> torch.Tensor:
-        """``f(y) = y + 0.3 sin(2π y)``."""
+        """``f(y) = y + 0.3 sin(2π y)``.
+        Library only: the forward map itself, for tests and exercises (Lecture 3 §1)."""
         return y + 0.3 * torch.sin(2 * math.pi * y)
 
     def forward(self, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

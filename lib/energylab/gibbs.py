@@ -35,11 +35,9 @@ from ._checks import check_positive_float, check_positive_int, check_tensor, des
 __all__ = [
     "gibbs_probabilities",
     "gibbs_log_probabilities",
-    "energies_from_probabilities",
     "log_partition",
     "gibbs_density",
     "free_energy",
-    "free_energy_min",
     "Grid",
     "make_grid",
 ]
@@ -50,39 +48,30 @@ def _beta(beta) -> float:
 
 
 def gibbs_log_probabilities(energies: torch.Tensor, beta: float = 1.0, dim: int = -1) -> torch.Tensor:
-    r"""``log p_β(y) = -β E(y) - log Σ_y' e^{-β E(y')}`` over a discrete set along ``dim``."""
+    r"""``log p_β(y) = -β E(y) - log Σ_y' e^{-β E(y')}`` over a discrete set along ``dim``.
+    Lecture 7 §5 (the exact probabilities of a Boltzmann machine)."""
     check_tensor("energies", energies)
     return torch.log_softmax(-_beta(beta) * energies, dim=dim)
 
 
 def gibbs_probabilities(energies: torch.Tensor, beta: float = 1.0, dim: int = -1) -> torch.Tensor:
-    r"""``p_β(y) = e^{-β E(y)} / Σ_y' e^{-β E(y')}`` over a discrete set along ``dim``."""
+    r"""``p_β(y) = e^{-β E(y)} / Σ_y' e^{-β E(y')}`` over a discrete set along ``dim``.
+    Lecture 3 §4 (plot_gibbs on a discrete set)."""
     return gibbs_log_probabilities(energies, beta, dim).exp()
-
-
-def energies_from_probabilities(probabilities: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
-    r"""The way back: ``E(y) = -1/β log p(y)``.
-
-    Energies are defined up to an additive constant; this is the choice with
-    ``Z_β = 1``.  ``gibbs_probabilities(energies_from_probabilities(p, β), β) == p``.
-    """
-    check_tensor("probabilities", probabilities)
-    if (probabilities < 0).any():
-        raise ValueError(f"probabilities: expected non-negative values, got minimum {float(probabilities.min())}")
-    return -torch.log(probabilities) / _beta(beta)
 
 
 def log_partition(energies: torch.Tensor, beta: float = 1.0, *, log_measure: float = 0.0,
                   dim: int = -1) -> torch.Tensor:
     r"""``log Z_β = log Σ_y e^{-β E(y)} ΔV`` along ``dim`` (``log_measure = log ΔV``,
-    0 for a discrete set), computed with ``logsumexp``."""
+    0 for a discrete set), computed with ``logsumexp``.  Lecture 3 §4, §6."""
     check_tensor("energies", energies)
     return torch.logsumexp(-_beta(beta) * energies, dim=dim) + log_measure
 
 
 def gibbs_density(energies: torch.Tensor, beta: float = 1.0, *, log_measure: float = 0.0,
                   dim: int = -1) -> torch.Tensor:
-    r"""The density ``p_β(y) = e^{-β E(y)} / Z_β`` at grid points; ``Σ p ΔV = 1``."""
+    r"""The density ``p_β(y) = e^{-β E(y)} / Z_β`` at grid points; ``Σ p ΔV = 1``.
+    Lecture 3 §4 (plot_gibbs and the β explorer)."""
     log_z = log_partition(energies, beta, log_measure=log_measure, dim=dim)
     return torch.exp(-_beta(beta) * energies - log_z.unsqueeze(dim))
 
@@ -90,6 +79,7 @@ def gibbs_density(energies: torch.Tensor, beta: float = 1.0, *, log_measure: flo
 def free_energy(energies: torch.Tensor, beta: float = math.inf, *, log_measure: float = 0.0,
                 dim: int = -1) -> torch.Tensor:
     r"""Free energy over the latent axis ``dim`` of ``energies`` = E(y, z):
+    Lecture 3 §5, Lecture 4 §5 (KMeansEnergy).
 
     ``F_β = -1/β log Σ_z e^{-β E(y, z)} ΔV``  (marginalisation), and
     ``F_∞ = min_z E(y, z)``  (``beta=math.inf``, the zero-temperature limit).
@@ -99,18 +89,13 @@ def free_energy(energies: torch.Tensor, beta: float = math.inf, *, log_measure: 
     """
     check_tensor("energies", energies)
     if beta == math.inf:
-        return free_energy_min(energies, dim=dim)
+        return energies.min(dim=dim).values
     return -log_partition(energies, beta, log_measure=log_measure, dim=dim) / _beta(beta)
-
-
-def free_energy_min(energies: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    r"""Zero-temperature free energy ``F_∞(y) = min_z E(y, z)`` over the axis ``dim``."""
-    check_tensor("energies", energies)
-    return energies.min(dim=dim).values
 
 
 class Grid(NamedTuple):
     """A regular grid over a 1-D interval or a 2-D box.
+    Lecture 3 §1–5, Lecture 4 §2 (what make_grid returns).
 
     ``points`` (N, D) lists the grid points (for 2-D, row-major over (y₁, y₀)
     so that ``grid.image(values)`` has shape (n₁, n₀) for ``contourf(*grid.axes, image)``);
@@ -136,21 +121,38 @@ class Grid(NamedTuple):
         return values.reshape(*values.shape[:-1], *self.shape)
 
 
-def make_grid(bounds: Sequence[Sequence[float]], n: int | Sequence[int] = 101, *,
+def make_grid(bounds: tuple, n: int | Sequence[int] = 101, *, dim: int | None = None,
               dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> Grid:
-    """A regular grid: ``bounds`` is ``[(low, high)]`` (1-D) or ``[(low0, high0), (low1, high1)]``
-    (2-D); ``n`` points per axis (an int or one per axis), ends included."""
-    if not isinstance(bounds, (list, tuple)) or len(bounds) not in (1, 2) or any(
-            not isinstance(b, (list, tuple)) or len(b) != 2 or not b[0] < b[1] for b in bounds):
-        raise ValueError(f"bounds: expected [(low, high)] or [(low0, high0), (low1, high1)] with low < high, "
-                         f"got {describe(bounds)}")
-    counts = [n] * len(bounds) if isinstance(n, int) else list(n)
-    if len(counts) != len(bounds):
-        raise ValueError(f"n: expected an int or {len(bounds)} ints, got {describe(n)}")
+    """A regular grid over the box ``bounds = (low, high)``, ends included.  Lecture 3 §1–5, Lecture 4 §2.
+
+    ``low`` and ``high`` are numbers (the same interval on every axis; ``dim`` axes, default 1)
+    or pairs (one value per axis of a 2-D box: ``((low0, low1), (high0, high1))``);
+    ``n`` points per axis (an int or one per axis).
+    """
+    if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
+        raise ValueError(f"bounds: expected (low, high) with numbers or one value per axis, got {describe(bounds)}")
+    low, high = bounds
+    numbers = isinstance(low, (int, float)) and isinstance(high, (int, float))
+    if numbers:
+        count = 1 if dim is None else dim
+        if count not in (1, 2):
+            raise ValueError(f"dim: expected 1 or 2 axes, got {describe(dim)}")
+        limits = [(low, high)] * count
+    else:
+        if (not isinstance(low, (list, tuple)) or not isinstance(high, (list, tuple)) or len(low) != len(high)
+                or len(low) not in (1, 2) or (dim is not None and dim != len(low))):
+            raise ValueError(f"bounds: expected (low, high) with numbers or one value per axis (1 or 2 axes), "
+                             f"got {describe(bounds)}")
+        limits = list(zip(low, high))
+    if any(not lo < hi for lo, hi in limits):
+        raise ValueError(f"bounds: expected low < high on every axis, got {describe(bounds)}")
+    counts = [n] * len(limits) if isinstance(n, int) else list(n)
+    if len(counts) != len(limits):
+        raise ValueError(f"n: expected an int or {len(limits)} ints, got {describe(n)}")
     for count in counts:
         check_positive_int("n", count, minimum=2)
-    axes = tuple(torch.linspace(lo, hi, k, dtype=dtype, device=device) for (lo, hi), k in zip(bounds, counts))
-    cell = math.prod((hi - lo) / (k - 1) for (lo, hi), k in zip(bounds, counts))
+    axes = tuple(torch.linspace(lo, hi, k, dtype=dtype, device=device) for (lo, hi), k in zip(limits, counts))
+    cell = math.prod((hi - lo) / (k - 1) for (lo, hi), k in zip(limits, counts))
     if len(axes) == 1:
         points = axes[0][:, None]
     else:

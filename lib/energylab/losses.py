@@ -25,12 +25,13 @@ computes any loss of the zoo from a full energy table that way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import torch
 import torch.nn.functional as F
 
 from ._checks import check_positive_float, check_tensor, describe
+from .inference import most_offending
 
 __all__ = [
     "energy_loss",
@@ -51,6 +52,8 @@ __all__ = [
     "LOSSES",
     "loss_table_markdown",
     "loss_on_answers",
+    "ContrastiveLoss",
+    "contrastive_loss",
 ]
 
 
@@ -99,7 +102,7 @@ def _margin(margin) -> float:
 # ----------------------------------------------------------------------------- the zoo
 
 def energy_loss(e_pos: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor:
-    r"""Energy loss ``L = E(x_i, y_i)``.
+    r"""Energy loss ``L = E(x_i, y_i)``.  Lecture 4 §1, §3, §5.
 
     Only pushes down on the data; nothing pulls up elsewhere, so a flexible
     architecture can make the energy flat and low everywhere (*collapse*).
@@ -110,6 +113,7 @@ def energy_loss(e_pos: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor
 
 def perceptron_loss(e_pos: torch.Tensor, e_all: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor:
     r"""Generalised perceptron loss ``L = E(x_i, y_i) - min_y E(x_i, y)``.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     ``e_all`` (B, C) holds the energies of all answers (including the correct one),
     so the loss is >= 0 and zero exactly when the correct answer is a minimiser.
@@ -121,7 +125,7 @@ def perceptron_loss(e_pos: torch.Tensor, e_all: torch.Tensor, *, reduction: str 
 
 def hinge_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margin: float = 1.0, *,
                reduction: str = "mean") -> torch.Tensor:
-    r"""Hinge loss ``L = max(0, m + E(x_i, y_i) - E(x_i, ȳ_i))``.
+    r"""Hinge loss ``L = max(0, m + E(x_i, y_i) - E(x_i, ȳ_i))``.  Lecture 4 §1, §4, §6; homework 3.
 
     Zero once the contrastive energy is at least ``m`` above the correct one.
     Margin: ``m``.
@@ -134,6 +138,7 @@ def pairwise_hinge_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margins: torch
                         reduction: str = "mean") -> torch.Tensor:
     r"""Pairwise hinge with an answer-dependent margin
     ``L = mean_ŷ max(0, m(y_i, ŷ) + E(x_i, y_i) - E(x_i, ŷ))``.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     ``margins`` (broadcastable to e_neg's (B, K)) is ``m(y_i, ŷ)``, e.g. a Hamming
     distance: answers that are more wrong must sit higher.  Margin: ``m(y, ŷ)``.
@@ -150,6 +155,7 @@ def pairwise_hinge_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margins: torch
 
 def log_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor:
     r"""Log loss ``L = log(1 + exp(E(x_i, y_i) - E(x_i, ȳ_i))) = softplus(E⁺ - E⁻)``.
+    Lecture 4 §1, §4; Lecture 6 §3, §8; homework 4.
 
     A soft hinge: never exactly zero, so it keeps pulling a little forever.
     Margin: > 0 (infinite, approached exponentially).
@@ -161,6 +167,7 @@ def log_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, *, reduction: str = "mean
 def lvq2_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, cap: float = 1.0, *,
               reduction: str = "mean") -> torch.Tensor:
     r"""LVQ2 loss ``L = min(M, max(0, E(x_i, y_i) - E(x_i, ȳ_i)))`` with cap ``M``.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     Only acts while the correct answer is *worse* than the contrastive one, and
     gives up on hopeless examples (difference above ``M``).  Margin: 0.
@@ -173,6 +180,7 @@ def lvq2_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, cap: float = 1.0, *,
 
 def mce_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor:
     r"""Minimum classification error loss ``L = σ(E(x_i, y_i) - E(x_i, ȳ_i))``, σ the logistic.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     A smooth count of errors: saturates for hopeless and for safe examples.
     Margin: > 0 (soft).
@@ -183,7 +191,7 @@ def mce_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, *, reduction: str = "mean
 
 def square_square_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margin: float = 1.0, *,
                        reduction: str = "mean") -> torch.Tensor:
-    r"""Square-square loss ``L = [E(x_i, y_i)]₊² + [m - E(x_i, ȳ_i)]₊²``.
+    r"""Square-square loss ``L = [E(x_i, y_i)]₊² + [m - E(x_i, ȳ_i)]₊²``.  Lecture 4 §1, §4.
 
     Pushes the correct energy towards 0 and the contrastive one up to ``m``
     (energies are meant to be non-negative).  Margin: ``m``.
@@ -196,6 +204,7 @@ def square_square_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margin: float =
 def square_exp_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, gamma: float = 1.0, *,
                     reduction: str = "mean") -> torch.Tensor:
     r"""Square-exponential loss ``L = [E(x_i, y_i)]₊² + γ exp(-E(x_i, ȳ_i))``.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     Margin: > 0 (infinite, approached exponentially).
     """
@@ -206,7 +215,7 @@ def square_exp_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, gamma: float = 1.0
 
 def nll_loss(e_pos: torch.Tensor, e_all: torch.Tensor, beta: float = 1.0, *, log_measure: float = 0.0,
              reduction: str = "mean") -> torch.Tensor:
-    r"""Negative log-likelihood / maximum mutual information loss
+    r"""Negative log-likelihood / maximum mutual information loss  Lecture 3 §3, Lecture 4 §1, §4.
 
     ``L = E(x_i, y_i) + 1/β log Σ_y exp(-β E(x_i, y)) ΔV``
 
@@ -225,6 +234,7 @@ def nll_loss(e_pos: torch.Tensor, e_all: torch.Tensor, beta: float = 1.0, *, log
 def mee_loss(e_pos: torch.Tensor, e_all: torch.Tensor, beta: float = 1.0, *, log_measure: float = 0.0,
              reduction: str = "mean") -> torch.Tensor:
     r"""Minimum empirical error loss ``L = 1 - exp(-β E(x_i, y_i)) / Σ_y exp(-β E(x_i, y)) ΔV``,
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     one minus the Gibbs probability of the correct answer (Ljolje et al., 1990).
     Bounded, so hopeless examples stop mattering.  Margin: > 0.
@@ -238,6 +248,7 @@ def mee_loss(e_pos: torch.Tensor, e_all: torch.Tensor, beta: float = 1.0, *, log
 def simple_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margin: float = 1.0, *,
                 reduction: str = "mean") -> torch.Tensor:
     r"""Simple loss (Bromley et al., 1993, siamese nets) ``L = [E(x_i, y_i)]₊ + [m - E(x_i, ȳ_i)]₊``.
+    Lecture 4 §1 (the loss table and the loss explorer).
 
     Pushes the correct energy to 0 and the contrastive one up to ``m``, each on its
     own (no comparison between them).  Margin: ``m``.
@@ -248,7 +259,7 @@ def simple_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margin: float = 1.0, *
 
 def infonce_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, beta: float = 1.0, *,
                  reduction: str = "mean") -> torch.Tensor:
-    r"""InfoNCE / group loss (van den Oord et al., 2018)
+    r"""InfoNCE / group loss (van den Oord et al., 2018)  Lecture 4 §1 (the loss table and the loss explorer).
 
     ``L = -log exp(-β E(x_i, y_i)) / (exp(-β E(x_i, y_i)) + Σ_k exp(-β E(x_i, ŷ_k)))``
 
@@ -267,7 +278,8 @@ def infonce_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, beta: float = 1.0, *,
 @dataclass(frozen=True)
 class LossInfo:
     """One row of the loss table: the name, the formula (E⁺ = E(x_i, y_i),
-    E⁻ = E(x_i, ȳ_i) the most offending incorrect answer), the margin, and the function."""
+    E⁻ = E(x_i, ȳ_i) the most offending incorrect answer), the margin, and the function.
+    Lecture 4 §1 (the rows of the loss table)."""
 
     name: str
     formula: str
@@ -296,7 +308,7 @@ LOSSES: dict[str, Callable] = {row.name: row.function for row in LOSS_TABLE}
 
 
 def loss_table_markdown(rows: tuple[LossInfo, ...] = LOSS_TABLE) -> str:
-    """The loss table as a Markdown table (display it with ``IPython.display.Markdown``)."""
+    """The loss table as a Markdown table (display it with ``IPython.display.Markdown``).  Lecture 4 §1."""
     lines = ["| loss | formula | margin |", "|---|---|---|"]
     lines += [f"| {row.name} | `{row.formula}` | {row.margin} |" for row in rows]
     return "\n".join(lines)
@@ -305,6 +317,7 @@ def loss_table_markdown(rows: tuple[LossInfo, ...] = LOSS_TABLE) -> str:
 def loss_on_answers(name: str, energies: torch.Tensor, target: torch.Tensor, *, margin: float = 1.0,
                     beta: float = 1.0, reduction: str = "mean") -> torch.Tensor:
     """Any loss of the zoo on a discrete answer set, from the full energy table.
+    Lecture 4 §1 (the loss explorer and plot_loss_shapes).
 
     ``energies`` (B, C) are the energies of all C answers, ``target`` (B,) the index of
     the correct one.  The contrastive answer is the most offending incorrect one,
@@ -324,7 +337,7 @@ def loss_on_answers(name: str, energies: torch.Tensor, target: torch.Tensor, *, 
     wrong = torch.ones_like(energies, dtype=torch.bool).scatter(1, target[:, None], False)
     C = energies.shape[1]
     e_wrong = energies[wrong].reshape(-1, C - 1)                            # (B, C-1)
-    e_worst = e_wrong.min(dim=-1).values                                    # most offending, (B,)
+    e_worst = energies.gather(1, most_offending(energies, target)[:, None])[:, 0]   # (B,)
     kw = dict(reduction=reduction)
     calls = {
         "energy": lambda: energy_loss(e_pos, **kw),
@@ -342,3 +355,35 @@ def loss_on_answers(name: str, energies: torch.Tensor, target: torch.Tensor, *, 
         "InfoNCE": lambda: infonce_loss(e_pos, e_wrong, beta, **kw),
     }
     return calls[name]()
+
+
+# ----------------------------------------------------------------------------- sampled negatives
+
+class ContrastiveLoss(NamedTuple):
+    """The parts of :func:`contrastive_loss` (0-d tensors): ``loss = contrast + energy_penalty * penalty``.
+    Lecture 6 §8, Lecture 12 §2–3."""
+
+    loss: torch.Tensor
+    contrast: torch.Tensor
+    penalty: torch.Tensor
+
+
+def contrastive_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, *, energy_penalty: float = 0.0) -> ContrastiveLoss:
+    r"""The contrastive term and the energy-magnitude penalty of sample-based training:
+
+    ``contrast = mean E(data) − mean E(samples)`` and ``penalty = mean E(data)² + mean E(samples)²``,
+    ``loss = contrast + α · penalty`` with ``α = energy_penalty``.
+
+    ``e_pos`` (N,) are energies of data, ``e_neg`` (M,) of contrastive samples (from SGLD, a replay
+    buffer, a generator network) -- two sets, not pairs.  With samples ``x̂ ~ p_θ`` (held fixed),
+    the contrast's gradient is the maximum-likelihood gradient of ``-mean log p_θ(x)``; it only sees
+    *differences* of energies, so the penalty keeps their level near zero.  Used by
+    :func:`energylab.models.jem.jem_loss` and :func:`energylab.models.generator.generator_pair_loss`.
+    Lecture 6 §8 (the penalty), Lecture 12 §2–3.
+    """
+    check_tensor("e_pos", e_pos, ndim=1)
+    check_tensor("e_neg", e_neg, ndim=1)
+    alpha = check_positive_float("energy_penalty", energy_penalty, allow_zero=True)
+    contrast = e_pos.mean() - e_neg.mean()
+    penalty = e_pos.pow(2).mean() + e_neg.pow(2).mean()
+    return ContrastiveLoss(contrast + alpha * penalty, contrast, penalty)

@@ -28,7 +28,8 @@ __all__ = ["has_widget_frontend", "gibbs_explorer", "loss_explorer"]
 
 
 def has_widget_frontend() -> bool:
-    """True inside a running IPython kernel (Jupyter) unless ``ENERGYLAB_STATIC`` is set."""
+    """True inside a running IPython kernel (Jupyter) unless ``ENERGYLAB_STATIC`` is set.
+    Library only: decides between a widget and a static figure (and lets tests check the rule)."""
     if os.environ.get("ENERGYLAB_STATIC", "0") not in ("", "0"):
         return False
     try:
@@ -74,7 +75,7 @@ def gibbs_explorer(points: torch.Tensor | Grid, energies: torch.Tensor, *, beta:
                    static_betas: Sequence[float] = (0.1, 1.0, 10.0), static: bool | None = None):
     """Explore ``p_β ∝ exp(-β E)``: a β slider (log scale, 0.01 to 100) in Jupyter, or one
     figure at ``static_betas`` otherwise.  ``points``: a 1-D or 2-D :class:`Grid`, or
-    labels (C,) of a discrete set, with ``energies`` of matching length."""
+    labels (C,) of a discrete set, with ``energies`` of matching length.  Lecture 3 §4."""
     def figure(betas):
         if isinstance(points, Grid) and len(points.axes) == 1:      # density curves on one axis
             fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -95,7 +96,7 @@ def loss_explorer(energies: torch.Tensor, target: int, *, loss: str = "hinge", m
                   beta: float = 1.0, static: bool | None = None):
     """Explore the loss zoo on one toy example (energies (C,) of C answers, the correct
     one at ``target``): a loss menu, a margin slider and a β slider in Jupyter; a grid of
-    every loss at the given margin and β otherwise."""
+    every loss at the given margin and β otherwise.  Lecture 4 §1."""
     if loss not in LOSSES:
         raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
 

@@ -7,7 +7,9 @@ import torch
 from energylab.data import (
     bishop_forward,
     bishop_inverse,
+    SCALINGS,
     eight_gaussians,
+    load_digits,
     moons,
     planet_radius,
     planets,
@@ -86,3 +88,23 @@ def test_clear_errors():
         planet_radius(torch.ones(2), torch.ones(2, 3))
     with pytest.raises(ValueError, match="name"):
         two_d_toy("circles")
+
+
+@pytest.mark.parametrize("scaling", sorted(SCALINGS))
+def test_load_digits_scalings_match_sklearn_raw_counts(scaling):
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    counts, labels = sklearn_digits(return_X_y=True)                 # ink counts 0..16, float64
+    counts = torch.from_numpy(counts)
+    expected = {"binary": (counts > 7).double(), "unit": counts / 16, "spins": 2 * (counts > 7).double() - 1,
+                "symmetric": counts / 8 - 1}[scaling]
+    digits = load_digits(scaling, dtype=torch.float64)
+    assert digits.images.shape == (1797, 64) and digits.labels.dtype == torch.int64
+    assert torch.equal(digits.images, expected)
+    assert torch.equal(digits.labels, torch.from_numpy(labels))
+    assert load_digits(scaling).images.dtype == torch.float32
+
+
+def test_load_digits_rejects_an_unknown_scaling():
+    with pytest.raises(ValueError, match="scaling: expected one of"):
+        load_digits("0-255")

@@ -55,7 +55,7 @@ def test_hebbian_storage_recalls_corrupted_patterns(generator):
 def test_synchronous_updates_can_oscillate_where_asynchronous_settle(generator):
     weights = torch.tensor([[0.0, -1.0], [-1.0, 0.0]], dtype=torch.float64)
     start = torch.tensor([[1.0, 1.0]], dtype=torch.float64)
-    one, two = sync_update(start, weights), sync_update(start, weights, n_steps=2)
+    one, two = sync_update(start, weights), sync_update(start, weights, n_sweeps=2)
     assert torch.equal(one, -start) and torch.equal(two, start)  # a 2-cycle
     settled = recall(start, weights, generator=generator)
     assert settled[0, 0] == -settled[0, 1]  # an energy minimum

@@ -12,8 +12,8 @@ def test_finds_all_modes_of_a_gaussian_mixture(generator):
     angles = torch.arange(5, dtype=torch.float64) * 2 * math.pi / 5
     means = 2 * torch.stack([angles.cos(), angles.sin()], 1)
     energy = GaussianMixtureEnergy(means, 0.4)
-    starts = inference.random_starts([(-3, 3), (-3, 3)], 200, generator=generator, dtype=torch.float64)
-    minima = inference.find_minima(energy, starts, steps=300, lr=0.05, tol=0.1)
+    starts = inference.random_starts(200, 2, bounds=(-3, 3), generator=generator, dtype=torch.float64)
+    minima = inference.find_minima(energy, starts, n_steps=300, step_size=0.05, tol=0.1)
     assert minima.points.shape == (5, 2)
     # every true mode is found (mode of a well-separated component ~ its mean)
     distance = torch.cdist(means, minima.points).min(1).values
@@ -26,8 +26,8 @@ def test_finds_all_modes_of_a_gaussian_mixture(generator):
 def test_finds_the_three_inverses_of_bishops_curve(generator):
     energy = BishopInverseEnergy(noise=0.1)
     x = torch.tensor([[0.5]], dtype=torch.float64)
-    starts = inference.random_starts([(-0.2, 1.2)], 60, generator=generator, dtype=torch.float64)
-    minima = inference.find_minima(lambda y: energy(y, x), starts, steps=400, lr=1e-3, max_step=0.02,
+    starts = inference.random_starts(60, 1, bounds=(-0.2, 1.2), generator=generator, dtype=torch.float64)
+    minima = inference.find_minima(lambda y: energy(y, x), starts, n_steps=400, step_size=1e-3, grad_clip=20.0,
                                    tol=0.02, max_energy=1e-6)
     assert minima.points.shape == (3, 1)
     assert torch.allclose(BishopInverseEnergy.forward_map(minima.points), x.expand(3, 1), atol=1e-4)
@@ -44,9 +44,30 @@ def test_distinct_minima_groups_and_filters():
 
 
 def test_bounds_keep_descent_in_the_box():
-    d = inference.gradient_descent(lambda y: -y.sum(-1), torch.zeros(3, 2), steps=50, lr=0.1,
-                                   bounds=[(-1, 1), (-1, 0.5)])
+    d = inference.gradient_descent(lambda y: -y.sum(-1), torch.zeros(3, 2), n_steps=50, step_size=0.1,
+                                   bounds=((-1, -1), (1, 0.5)))
     assert torch.allclose(d.y, torch.tensor([[1.0, 0.5]] * 3))
+    same = inference.gradient_descent(lambda y: -y.sum(-1), torch.zeros(3, 2), n_steps=50, step_size=0.1,
+                                      bounds=(-1.0, 0.5))                  # one interval for every coordinate
+    assert torch.allclose(same.y, torch.full((3, 2), 0.5))
+
+
+def test_grad_clip_caps_the_step_length_and_descent_is_noise_free_langevin():
+    energy = lambda y: 50.0 * y.pow(2).sum(-1)                               # noqa: E731  steep bowl
+    start = torch.tensor([[3.0, 4.0]], dtype=torch.float64)
+    d = inference.gradient_descent(energy, start, n_steps=1, step_size=0.01, grad_clip=10.0)
+    step = d.trajectory[1] - d.trajectory[0]
+    torch.testing.assert_close(step.norm(), torch.tensor(0.01 * 10.0, dtype=torch.float64))   # capped
+    torch.testing.assert_close(step / step.norm(), -start / start.norm())                    # downhill
+    free = inference.gradient_descent(energy, start * 0.001, n_steps=1, step_size=0.01, grad_clip=10.0)
+    torch.testing.assert_close(free.y, start * 0.001 * (1 - 0.01 * 100.0))                   # not capped
+
+
+def test_random_starts_cover_the_box(generator):
+    starts = inference.random_starts(4000, 2, bounds=((-1.0, 2.0), (0.0, 3.0)), generator=generator)
+    assert starts.shape == (4000, 2)
+    assert (starts[:, 0] >= -1).all() and (starts[:, 0] <= 0).all() and (starts[:, 1] >= 2).all()
+    torch.testing.assert_close(starts.mean(0), torch.tensor([-0.5, 2.5]), atol=0.03, rtol=0)
 
 
 def test_exhaustive_argmin_matches_brute_force(generator):
@@ -71,11 +92,13 @@ def test_most_offending():
 
 
 def test_clear_errors():
-    with pytest.raises(ValueError, match="energy_fn"):
-        inference.gradient_descent(lambda y: y, torch.zeros(3, 2), steps=1)
+    with pytest.raises(ValueError, match="energy"):
+        inference.gradient_descent(lambda y: y, torch.zeros(3, 2), n_steps=1)
     with pytest.raises(ValueError, match="starts"):
-        inference.gradient_descent(lambda y: y.sum(-1), torch.zeros(3), steps=1)
-    with pytest.raises(ValueError, match="lr"):
-        inference.gradient_descent(lambda y: y.sum(-1), torch.zeros(3, 1), lr=0.0)
+        inference.gradient_descent(lambda y: y.sum(-1), torch.zeros(3), n_steps=1)
+    with pytest.raises(ValueError, match="step_size"):
+        inference.gradient_descent(lambda y: y.sum(-1), torch.zeros(3, 1), step_size=0.0)
+    with pytest.raises(ValueError, match="bounds"):
+        inference.gradient_descent(lambda y: y.sum(-1), torch.zeros(3, 1), bounds=(1.0, 0.0))
     with pytest.raises(TypeError, match="target"):
         inference.most_offending(torch.zeros(2, 3), torch.tensor([0.0, 1.0]))

@@ -5,7 +5,8 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
-from energylab.data.digits import digit_mask, digits_inpainting, join_images, split_images
+from energylab.data.digits import digits_inpainting, hidden_pixels, join_images, split_images
+from energylab.plot import plot_completions
 from energylab.inpainting import (
     PCACompletion,
     RegressionMLP,
@@ -13,7 +14,6 @@ from energylab.inpainting import (
     completion_mse,
     fit_regression,
     nearest_completions,
-    plot_completions,
 )
 
 
@@ -28,7 +28,7 @@ def test_split_is_deterministic_disjoint_and_complete(data):
     assert all(torch.equal(a, b) for a, b in zip(data, again))
     assert not torch.equal(data.x_train, other.x_train)
     assert data.x_train.shape == (1348, 32) and data.y_test.shape == (449, 32)
-    assert data.mask[4:].all() and not data.mask[:4].any()
+    assert data.hidden[4:].all() and not data.hidden[:4].any()
     # every digit appears exactly once across train and test
     images = torch.cat([join_images(data.x_train, data.y_train), join_images(data.x_test, data.y_test)])
     reference = torch.as_tensor(load_digits().data, dtype=torch.float64) / 16
@@ -37,13 +37,13 @@ def test_split_is_deterministic_disjoint_and_complete(data):
     assert key(images) == key(reference)
 
 
-def test_split_and_join_are_inverse_for_every_mask(generator):
+def test_split_and_join_are_inverse_for_every_hidden_region(generator):
     images = torch.rand(7, 8, 8, generator=generator)
     for name in ("bottom", "top", "left", "right", "center"):
         x, y = split_images(images, name)
-        mask = digit_mask(name)
-        assert y.shape == (7, int(mask.sum())) and x.shape == (7, 64 - int(mask.sum()))
-        torch.testing.assert_close(y, images[:, mask])
+        hidden = hidden_pixels(name)
+        assert y.shape == (7, int(hidden.sum())) and x.shape == (7, 64 - int(hidden.sum()))
+        torch.testing.assert_close(y, images[:, hidden])
         torch.testing.assert_close(join_images(x, y, name), images)
 
 
@@ -117,7 +117,7 @@ def test_plot_completions_draws_one_axis_per_image(generator):
     import matplotlib.pyplot as plt
 
     images = torch.rand(3, 8, 8, generator=generator)
-    fig = plot_completions({"a": images, "b": images[:2]}, mask=digit_mask("bottom"))
+    fig = plot_completions({"a": images, "b": images[:2]}, hidden=hidden_pixels("bottom"))
     assert len(fig.axes) == 2 * 2                              # rows = the shortest column
     assert [ax.get_title() for ax in fig.axes[:2]] == ["a", "b"]
     plt.close(fig)
@@ -126,10 +126,10 @@ def test_plot_completions_draws_one_axis_per_image(generator):
 
 
 def test_clear_errors(data):
-    with pytest.raises(ValueError, match="mask"):
-        digit_mask("middle")
-    with pytest.raises(TypeError, match="mask"):
-        digit_mask(torch.zeros(8, 8))
+    with pytest.raises(ValueError, match="hidden"):
+        hidden_pixels("middle")
+    with pytest.raises(TypeError, match="hidden"):
+        hidden_pixels(torch.zeros(8, 8))
     with pytest.raises(ValueError, match="test_fraction"):
         digits_inpainting(test_fraction=1.5)
     with pytest.raises(ValueError, match="images"):

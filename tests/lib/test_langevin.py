@@ -186,7 +186,7 @@ def test_gradient_clipping_and_clamping(generator):
     torch.testing.assert_close(langevin_step(energy, small, step_size=0.01, noise_scale=0.0, grad_clip=1.0),
                                small - 0.01 * 200 * small)
     wide = sgld(lambda x: 0.0 * x.sum(1), torch.zeros(500, 3), n_steps=5, step_size=1.0, noise_scale=3.0,
-                clamp=(-1.0, 1.0), generator=generator)
+                bounds=(-1.0, 1.0), generator=generator)
     assert wide.min() >= -1 and wide.max() <= 1 and (wide.abs() == 1).any()
 
 
@@ -265,8 +265,8 @@ def test_clear_errors(generator):
         mala(energy, torch.zeros(4, 2, dtype=torch.long), n_steps=1, step_size=0.1)
     with pytest.raises(TypeError, match="generator"):
         sgld(energy, x, n_steps=1, step_size=0.1, generator=1234)
-    with pytest.raises(ValueError, match="clamp"):
-        sgld(energy, x, n_steps=1, step_size=0.1, clamp=(1.0, -1.0))
+    with pytest.raises(ValueError, match="bounds"):
+        sgld(energy, x, n_steps=1, step_size=0.1, bounds=(1.0, -1.0))
     with pytest.raises(ValueError, match="n_steps"):
         mala(energy, x, n_steps=0, step_size=0.1)
     with pytest.raises(ValueError, match="noise"):

@@ -219,3 +219,17 @@ def test_clear_errors(generator):
         L.loss_on_answers("contrastive divergence", torch.zeros(4, 3), torch.zeros(4, dtype=torch.long))
     with pytest.raises(TypeError, match="target"):
         L.loss_on_answers("hinge", torch.zeros(4, 3), torch.zeros(4))
+
+
+def test_contrastive_loss_is_the_ml_surrogate_plus_the_energy_penalty(generator):
+    e_pos = torch.randn(7, generator=generator, dtype=torch.float64, requires_grad=True)
+    e_neg = torch.randn(11, generator=generator, dtype=torch.float64, requires_grad=True)
+    out = L.contrastive_loss(e_pos, e_neg, energy_penalty=0.3)
+    torch.testing.assert_close(out.contrast, e_pos.mean() - e_neg.mean())
+    torch.testing.assert_close(out.penalty, (e_pos ** 2).mean() + (e_neg ** 2).mean())
+    torch.testing.assert_close(out.loss, out.contrast + 0.3 * out.penalty)
+    (g_pos, g_neg) = torch.autograd.grad(L.contrastive_loss(e_pos, e_neg).loss, (e_pos, e_neg))
+    torch.testing.assert_close(g_pos, torch.full_like(e_pos, 1 / 7))      # push every data energy down
+    torch.testing.assert_close(g_neg, torch.full_like(e_neg, -1 / 11))    # pull every sample energy up
+    with pytest.raises(ValueError, match="energy_penalty"):
+        L.contrastive_loss(e_pos, e_neg, energy_penalty=-1.0)

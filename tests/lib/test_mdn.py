@@ -142,16 +142,21 @@ def test_network_end_to_end_on_bishop(generator):
     from energylab.train import fit
 
     torch.manual_seed(0)
-    x, t = bishop_inverse(600, generator=generator)
+    x, y = bishop_inverse(600, generator=generator)
     mdn = MixtureDensityNetwork(1, 1, 3, hidden=(32, 32))
-    history = fit(mdn, lambda m, xb, tb: m.nll(xb, tb), (x, t), epochs=400, lr=1e-2, progress=False)
+    history = fit(mdn, lambda m, xb, yb: m.nll(yb, xb), (x, y), epochs=400, lr=1e-2, progress=False)
     assert history["loss"][-1] < history["loss"][0] - 1.0
     # at input 0.5 the inverse has three branches: the MDN finds at least two modes there
     modes = mdn.modes(torch.tensor([[0.5]]))
     assert modes.valid.sum() >= 2
     grid = torch.linspace(-0.5, 1.5, 41).view(-1, 1)
-    density = mdn.density_grid(torch.tensor([[0.2], [0.5]]), grid)
+    density = mdn.density_grid(grid, torch.tensor([[0.2], [0.5]]))
     assert density.shape == (41, 2) and (density >= 0).all()
+    # answer first, input second, as for every energy: E(y, x) = -log p(y | x) = nll per row
+    y0, x0 = torch.tensor([[0.9], [0.1]]), torch.tensor([[0.5], [0.2]])
+    torch.testing.assert_close(mdn.energy(y0, x0), mdn.nll(y0, x0, reduction="none"))
+    torch.testing.assert_close(mdn.log_prob(y0, x0), mixture_log_prob(mdn(x0), y0))
+    torch.testing.assert_close(density[:, 1], mdn.log_prob(grid, torch.full((41, 1), 0.5)).exp())
 
 
 def test_clear_errors():
@@ -160,9 +165,9 @@ def test_clear_errors():
     with pytest.raises(ValueError, match="n_components"):
         mdn_heads(torch.zeros(3, 5), 0, 1)
     params = random_params(3, 2, 2, torch.Generator().manual_seed(0))
-    with pytest.raises(ValueError, match="t: expected last dimension 2"):
+    with pytest.raises(ValueError, match="y: expected last dimension 2"):
         mixture_log_prob(params, torch.zeros(3, 1, dtype=torch.float64))
-    with pytest.raises(ValueError, match="t: expected batch size 3"):
+    with pytest.raises(ValueError, match="y: expected batch size 3"):
         mixture_log_prob(params, torch.zeros(4, 2, dtype=torch.float64))
     with pytest.raises(TypeError, match="generator"):
         sample_mixture(params, 2, generator=42)

@@ -1,23 +1,17 @@
-"""RBMs against brute force, autograd and scikit-learn's BernoulliRBM."""
+"""RBMs against brute force, autograd and scikit-learn's BernoulliRBM; per-row biases against
+row-by-row shared biases; generic AIS against exact enumeration."""
 import math
 
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
 from sklearn.neural_network import BernoulliRBM as SkRBM
 
-from energylab.models.rbm import (
-    BernoulliRBM,
-    GaussianBernoulliRBM,
-    PersistentChains,
-    ais_log_partition,
-    base_rate_bias,
-    cd_gradient,
-    pcd_gradient,
-    train_rbm,
-)
-from energylab.samplers import enumerate_states, tv_bound, tv_distance
+from energylab.data import load_digits
+from energylab.models import BoltzmannMachine
+from energylab.models.rbm import BernoulliRBM, Biases, GaussianBernoulliRBM, base_rate_bias
+from energylab.samplers import ais_log_partition, enumerate_states, sequential_gibbs_sweep, tv_bound, tv_distance
+from energylab.train import PersistentChains, cd_gradient, likelihood_gradient, pcd_gradient, train_rbm
 
 F64 = torch.float64
 
@@ -32,9 +26,7 @@ def random_rbm(cls, n_v, n_h, generator, scale=1.0, **kwargs):
 
 def scaled_digits():
     """sklearn's own test data: digits scaled to [0, 1] (not binarised)."""
-    X, _ = load_digits(return_X_y=True)
-    X = X - X.min()
-    return X / X.max()
+    return load_digits("unit", dtype=torch.float64).images.numpy()
 
 
 class TorchReplayState(np.random.RandomState):
@@ -134,7 +126,7 @@ def test_gaussian_bernoulli_gibbs_reaches_the_exact_hidden_marginal(generator):
     v = rbm.gibbs(torch.zeros(chains, 3, dtype=F64), 40, generator=generator)
     h = rbm.sample_hidden(v, generator=generator)
     hs = enumerate_states(4, dtype=F64)
-    log_p_h = (rbm._log_z_over_hidden(hs) - rbm.log_partition()).detach()  # p(h) = sum_v e^{-E} / Z
+    log_p_h = (rbm._log_z_over_hidden(hs, rbm.check_biases()) - rbm.log_partition()).detach()  # p(h) = sum_v e^{-E} / Z
     assert torch.allclose(log_p_h.exp().sum(), torch.ones((), dtype=F64))
     assert tv_distance(h, log_p_h) < tv_bound(log_p_h, chains)
 
@@ -145,15 +137,14 @@ def test_cd_gradient_is_autograd_of_free_energy_difference(cls, generator):
     rbm = random_rbm(cls, 6, 4, generator, scale=0.5)
     v = torch.rand(8, 6, generator=generator, dtype=F64)
     v = v.round() if cls is BernoulliRBM else v
-    for k in (1, 3):
-        grad, v_k = cd_gradient(rbm, v, k, generator=generator)
+    for n_sweeps in (1, 3):
+        grad, v_k = cd_gradient(rbm, v, n_sweeps, generator=generator)
         rbm.zero_grad()
         (rbm.free_energy(v).mean() - rbm.free_energy(v_k).mean()).backward()
         assert torch.allclose(grad.W, -rbm.W.grad)
         assert torch.allclose(grad.b, -rbm.b.grad)
         assert torch.allclose(grad.c, -rbm.c.grad)
-        with torch.no_grad():  # the public two-phase formula gives the same direction
-            again = rbm.gradient(v, rbm.hidden_probs(v), v_k, rbm.hidden_probs(v_k))
+        again = likelihood_gradient(rbm, v, v_k)  # the formula with the chain's end as model samples
         assert all(torch.allclose(a, b) for a, b in zip(again, grad))
 
 
@@ -216,12 +207,11 @@ def test_pseudo_likelihood_on_sklearns_own_test_settings():
 
 def test_training_lowers_reconstruction_error_and_raises_exact_likelihood():
     g = torch.Generator().manual_seed(0)
-    X, _ = load_digits(return_X_y=True)
-    data = torch.from_numpy((X[:500] > 7).astype(np.float64))
-    for method, k in (("cd", 1), ("pcd", 1), ("cd", 3)):
+    data = load_digits("binary", dtype=F64).images[:500]
+    for method, n_sweeps in (("cd", 1), ("pcd", 1), ("cd", 3)):
         rbm = BernoulliRBM(64, 12, generator=g, dtype=F64)
         rec0, ll0 = rbm.reconstruction_error(data).item(), rbm.log_prob(data).mean().item()
-        train_rbm(rbm, data, method=method, k=k, lr=0.05, batch_size=20, epochs=3, shuffle=True, generator=g)
+        train_rbm(rbm, data, method=method, n_sweeps=n_sweeps, lr=0.05, batch_size=20, epochs=3, shuffle=True, generator=g)
         assert rbm.reconstruction_error(data).item() < rec0
         assert rbm.log_prob(data).mean().item() > ll0 + 10
 
@@ -230,12 +220,11 @@ def test_training_lowers_reconstruction_error_and_raises_exact_likelihood():
 @pytest.mark.parametrize("n_hidden", [2, 10, 20])
 def test_ais_is_within_005_nats_of_exact_log_z(n_hidden):
     g = torch.Generator().manual_seed(n_hidden)
-    X, _ = load_digits(return_X_y=True)
-    data = torch.from_numpy((X > 7).astype(np.float64))
+    data = load_digits("binary", dtype=torch.float64).images
     rbm = BernoulliRBM(64, n_hidden, generator=g, dtype=F64)
     train_rbm(rbm, data, method="pcd", lr=0.05, batch_size=20, epochs=2, shuffle=True, generator=g)
     exact = rbm.log_partition().item()
-    result = ais_log_partition(rbm, base_bias=base_rate_bias(data), n_betas=2000, n_runs=100, generator=g)
+    result = ais_log_partition(rbm.annealing_path(base_rate_bias(data)), n_betas=2000, n_runs=100, generator=g)
     assert abs(result.log_z - exact) < 0.05
     assert result.log_z_low < result.log_z < result.log_z_high
     assert result.log_weights.shape == (100,)
@@ -251,9 +240,103 @@ def test_clear_errors(generator):
         train_rbm(rbm, torch.zeros(10, 4), method="sgd")
     with pytest.raises(ValueError, match="sigma"):
         GaussianBernoulliRBM(3, 2, sigma=-1.0)
-    with pytest.raises(TypeError, match="rbm"):
+    with pytest.raises(TypeError, match="path: expected an AnnealingPath"):
         ais_log_partition(GaussianBernoulliRBM(3, 2))
     with pytest.raises(ValueError, match="n_hidden"):
         GaussianBernoulliRBM(3, 30).log_partition()
-    with pytest.raises(ValueError, match="k"):
-        cd_gradient(rbm, torch.zeros(2, 4), k=0)
+    with pytest.raises(ValueError, match="n_sweeps"):
+        cd_gradient(rbm, torch.zeros(2, 4), n_sweeps=0)
+    with pytest.raises(ValueError, match="biases.b"):
+        rbm.free_energy(torch.zeros(2, 4), biases=Biases(torch.zeros(3, 4), rbm.c))
+    with pytest.raises(ValueError, match="biases: per-row biases pair"):
+        pcd_gradient(rbm, torch.zeros(2, 4), PersistentChains(rbm, 5), biases=Biases(torch.zeros(2, 4), rbm.c))
+    with pytest.raises(ValueError, match="biases: exact log Z needs shared biases"):
+        rbm.log_partition(biases=Biases(torch.zeros(2, 4), rbm.c))
+
+
+# ----- per-row biases (the conditional RBM of lecture 9 reuses all of this) --------------------
+def per_row_biases(rbm, B, generator):
+    b = rbm.b.detach() + torch.randn(B, rbm.n_visible, generator=generator, dtype=F64)
+    c = rbm.c.detach() + torch.randn(B, rbm.n_hidden, generator=generator, dtype=F64)
+    return Biases(b, c)
+
+
+@pytest.mark.parametrize("cls", [BernoulliRBM, GaussianBernoulliRBM])
+def test_per_row_biases_equal_row_by_row_shared_biases(cls, generator):
+    kwargs = {"sigma": 0.7} if cls is GaussianBernoulliRBM else {}
+    rbm = random_rbm(cls, 5, 3, generator, **kwargs)
+    B = 4
+    biases = per_row_biases(rbm, B, generator)
+    v = torch.rand(B, 5, generator=generator, dtype=F64).round()
+    h = torch.rand(B, 3, generator=generator, dtype=F64).round()
+    for r in range(B):
+        row = Biases(biases.b[r], biases.c[r])
+        torch.testing.assert_close(rbm.free_energy(v, biases=biases)[r], rbm.free_energy(v[r:r + 1], biases=row)[0])
+        torch.testing.assert_close(rbm.energy(v, h, biases=biases)[r], rbm.energy(v[r:r + 1], h[r:r + 1], biases=row)[0])
+        torch.testing.assert_close(rbm.hidden_probs(v, biases=biases)[r], rbm.hidden_probs(v[r:r + 1], biases=row)[0])
+        torch.testing.assert_close(rbm.visible_mean(h, biases=biases)[r], rbm.visible_mean(h[r:r + 1], biases=row)[0])
+    if cls is BernoulliRBM:   # a per-row log Z: one exact call per row
+        log_z = torch.stack([rbm.log_partition(biases=Biases(biases.b[r], biases.c[r])) for r in range(B)])
+        joint = enumerate_states(8, dtype=F64)
+        brute = torch.stack([torch.logsumexp(-rbm.energy(joint[:, :5], joint[:, 5:],
+                                                         biases=Biases(biases.b[r], biases.c[r])), 0) for r in range(B)])
+        torch.testing.assert_close(log_z, brute)
+
+
+@pytest.mark.parametrize("cls", [BernoulliRBM, GaussianBernoulliRBM])
+def test_cd_gradient_with_per_row_biases_is_autograd_with_respect_to_those_biases(cls, generator):
+    kwargs = {"sigma": torch.tensor([0.5, 1.0, 2.0, 0.7, 1.3, 0.9], dtype=F64)} if cls is GaussianBernoulliRBM else {}
+    rbm = random_rbm(cls, 6, 4, generator, scale=0.5, **kwargs)
+    B = 5
+    v = torch.rand(B, 6, generator=generator, dtype=F64)
+    v = v.round() if cls is BernoulliRBM else v
+    b, c = (t.clone().requires_grad_(True) for t in per_row_biases(rbm, B, generator))
+    grad, v_k = cd_gradient(rbm, v, 2, biases=Biases(b.detach(), c.detach()), generator=generator)
+    assert grad.b.shape == (B, 6) and grad.c.shape == (B, 4) and grad.W.shape == (6, 4)
+    rbm.zero_grad()
+    surrogate = rbm.free_energy(v, biases=Biases(b, c)).mean() - rbm.free_energy(v_k, biases=Biases(b, c)).mean()
+    surrogate.backward()
+    torch.testing.assert_close(grad.W, -rbm.W.grad)
+    torch.testing.assert_close(grad.b, -b.grad)
+    torch.testing.assert_close(grad.c, -c.grad)
+    if cls is BernoulliRBM:   # each chain uses its own row's biases: a huge bias on row 0 forces its units on
+        forced = Biases(torch.cat([torch.full((1, 6), 50.0, dtype=F64), b.detach()[1:]]), c.detach())
+        chains = rbm.gibbs(v, 2, biases=forced, generator=generator)
+        assert chains[0].eq(1).all() and not chains[1:].eq(1).all()
+    # PCD with per-row biases: as many chains as rows, and the same autograd identity
+    chains = PersistentChains(rbm, B)
+    before = chains.hidden.clone()
+    pgrad = pcd_gradient(rbm, v, chains, biases=Biases(b.detach(), c.detach()), generator=torch.Generator().manual_seed(4))
+    v_model = rbm.sample_visible(before, biases=Biases(b.detach(), c.detach()), generator=torch.Generator().manual_seed(4))
+    torch.testing.assert_close(pgrad.b, likelihood_gradient(rbm, v, v_model, biases=Biases(b.detach(), c.detach())).b)
+
+
+# ----- AIS is generic: any model exposing a path ---------------------------------------------
+class BoltzmannPath:
+    """p*_β(s) = exp(-β E(s)) of a fully visible Boltzmann machine, from the uniform base (β = 0)."""
+
+    def __init__(self, bm):
+        self.bm = bm
+
+    def sample_base(self, n_runs, *, generator=None):
+        return self.bm.random_states(n_runs, generator=generator)
+
+    def log_z_base(self):
+        return self.bm.n_units * math.log(2)
+
+    def log_density(self, states, beta):
+        return -beta * self.bm.energy(states)
+
+    def transition(self, states, beta, *, generator=None):
+        return sequential_gibbs_sweep(states, self.bm.W, self.bm.b, beta=beta, generator=generator)
+
+
+def test_ais_on_any_annealing_path_matches_exact_enumeration():
+    g = torch.Generator().manual_seed(0)
+    bm = BoltzmannMachine(10, 0, weight_scale=0.6, generator=g, dtype=F64)
+    with torch.no_grad():
+        bm.b.normal_(0.0, 0.5, generator=g)
+    exact = bm.log_partition().item()
+    result = ais_log_partition(BoltzmannPath(bm), n_betas=300, n_runs=200, generator=g)
+    assert abs(result.log_z - exact) < 0.05
+    assert result.log_z_low < exact < result.log_z_high

@@ -12,7 +12,7 @@ Z = 5.0
 
 
 def test_initial_contents_are_uniform_noise_in_range(generator):
-    buf = ReplayBuffer((3, 4), capacity=5000, low=-2.0, high=1.0, generator=generator)
+    buf = ReplayBuffer((3, 4), capacity=5000, bounds=(-2.0, 1.0), generator=generator)
     assert buf.data.shape == (5000, 3, 4) and len(buf) == 5000
     assert buf.data.min() >= -2 and buf.data.max() <= 1
     n = buf.data.numel()
@@ -22,7 +22,7 @@ def test_initial_contents_are_uniform_noise_in_range(generator):
 
 @pytest.mark.parametrize("rho", [0.05, 0.3])
 def test_reinitialised_fraction_is_binomial(rho, generator):
-    buf = ReplayBuffer(2, capacity=1000, low=-1.0, high=1.0, reinit_prob=rho, generator=generator)
+    buf = ReplayBuffer(2, capacity=1000, bounds=(-1.0, 1.0), reinit_prob=rho, generator=generator)
     buf.data.fill_(5.0)                                   # stored points are recognisable
     n, rounds = 500, 40
     fresh_total, fresh_values = 0, []
@@ -96,8 +96,8 @@ def test_persistent_sgld_updates_the_buffer_and_keeps_the_model_untouched(genera
 def test_clear_errors(generator):
     with pytest.raises(ValueError, match="reinit_prob"):
         ReplayBuffer(2, capacity=10, reinit_prob=1.5)
-    with pytest.raises(ValueError, match="low, high"):
-        ReplayBuffer(2, capacity=10, low=1.0, high=-1.0)
+    with pytest.raises(ValueError, match="bounds"):
+        ReplayBuffer(2, capacity=10, bounds=(1.0, -1.0))
     with pytest.raises(ValueError, match="capacity"):
         ReplayBuffer(2, capacity=0)
     buf = ReplayBuffer(2, capacity=10, generator=generator)

@@ -2,6 +2,7 @@
 warping against a plain O(NM) reference, and the latent-segmentation digit reader against
 brute-force enumeration of all segmentations."""
 import itertools
+import math
 
 import pytest
 import torch
@@ -15,7 +16,8 @@ from energylab.structured.factor_graph import (
     lecture_factor_graph,
     trellis_search,
 )
-from energylab.structured.segmentation import DigitStringReader, centre_canvas, segment_canvases
+from energylab.data.canvases import centre_canvas, segment_canvases
+from energylab.structured.segmentation import DigitStringReader
 
 TOL = 1e-9
 
@@ -92,6 +94,20 @@ def test_dtw_batched_equals_single_and_gradient_is_path(generator):
     assert float(dtw(pairwise_distances(x, x.repeat_interleave(3, 0))).distance) == 0.0
 
 
+def test_band_limited_dtw_has_a_finite_distance_and_gradient(generator):
+    # a Sakoe-Chiba band: cells far from the diagonal cost +inf; off-path infs must not make NaN
+    n, m = 9, 11
+    cost = torch.rand(n, m, generator=generator, dtype=torch.float64)
+    i, j = torch.meshgrid(torch.arange(n), torch.arange(m), indexing="ij")
+    banded = cost.masked_fill((i - j).abs() > 2, float("inf")).requires_grad_(True)
+    result = dtw(banded)
+    assert abs(float(result.distance.detach()) - dtw_reference(banded.detach())) < TOL
+    assert float(result.distance.detach()) < float("inf")
+    (grad,) = torch.autograd.grad(result.distance, banded)
+    assert torch.equal(grad, result.path.double())
+    assert not result.path[(i - j).abs() > 2].any()
+
+
 def test_dtw_errors():
     with pytest.raises(ValueError, match="cost"):
         dtw(torch.zeros(3))
@@ -113,7 +129,7 @@ def compositions(width, widths):
                 yield [kind] + rest
 
 
-def brute_force(model, image, width, labels=None, beta=None):
+def brute_force(model, image, width, labels=None, beta=math.inf):
     """min (or softmin) over segmentations (and labels) of the path energy, by enumeration."""
     digit, space = model.arc_energies(image[None])
     digit, space = digit[0], space[0]
@@ -137,7 +153,7 @@ def brute_force(model, image, width, labels=None, beta=None):
                 totals.append(e + sum(digit[s, i, c] for (s, i), c in zip(arcs, combo)))
                 readings.append(combo)
     totals = torch.stack(totals)
-    if beta is None:
+    if beta == math.inf:
         return totals.min(), (readings[int(totals.argmin())] if readings else None)
     return -torch.logsumexp(-beta * totals, 0) / beta, None
 
@@ -152,7 +168,7 @@ def test_segmentation_free_energies_and_reading_against_enumeration(generator):
     widths = torch.tensor([8, 5, 7])
     labels = torch.tensor([[1, 7], [4, -1], [0, 9]])
     n_digits = torch.tensor([2, 1, 2])
-    for beta in (None, 1.0, 3.0):
+    for beta in (math.inf, 1.0, 3.0):
         with torch.no_grad():
             f_all = model.free_energy(images, widths, beta=beta)
             f_y = model.free_energy(images, widths, labels, n_digits, beta=beta)
@@ -176,9 +192,11 @@ def test_segmentation_free_energies_and_reading_against_enumeration(generator):
             f = model.free_energy(images[b:b + 1], widths[b:b + 1], reading.labels[b:b + 1],
                                   reading.n_digits[b:b + 1])
         assert abs(float(f[0]) - float(energy)) < TOL
-    loss = model.loss(images, widths, labels, n_digits, beta=1.0)
-    loss.backward()
-    assert loss.item() >= 0 and all(torch.isfinite(p.grad).all() for p in model.parameters())
+    for beta in (1.0, math.inf):                                  # NLL and perceptron losses
+        model.zero_grad()
+        loss = model.loss(images, widths, labels, n_digits, beta=beta)
+        loss.backward()
+        assert loss.item() >= -TOL and all(torch.isfinite(p.grad).all() for p in model.parameters())
 
 
 def test_canvases_and_digit_strings(generator):
@@ -213,6 +231,17 @@ def test_segmentation_and_data_errors(generator):
         model.read(torch.zeros(2, 7, 10), torch.tensor([5, 5]))
     with pytest.raises(ValueError, match="widths"):
         model.read(torch.zeros(2, 8, 10), torch.tensor([5, 11]))
+    images, widths = torch.zeros(2, 8, 10), torch.tensor([5, 10])
+    with pytest.raises(ValueError, match="n_digits"):
+        model.free_energy(images, widths, torch.zeros(2, 2, dtype=torch.long), torch.tensor([1, 3]))
+    with pytest.raises(TypeError, match="labels"):
+        model.free_energy(images, widths, torch.zeros(2, 2), torch.tensor([1, 2]))
+    with pytest.raises(ValueError, match="labels"):
+        model.free_energy(images, widths, torch.tensor([[3, 10], [1, 2]]), torch.tensor([2, 2]))
+    with pytest.raises(TypeError, match="widths"):
+        model.read(images, [5, 10])
+    with pytest.raises(ValueError, match="beta"):
+        model.free_energy(images, widths, beta=0.0)
     with pytest.raises(ValueError, match="split"):
         digit_strings(3, split="valid")
     with pytest.raises(ValueError, match="length"):

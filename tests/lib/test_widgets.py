@@ -12,8 +12,7 @@ from energylab import gibbs, widgets
 from energylab.energies import GaussianMixtureEnergy, RingEnergy
 from energylab.inference import find_minima, random_starts
 from energylab.losses import LOSSES
-from energylab.plot import (loss_gradients, plot_energy_surface, plot_energy_surface_3d, plot_loss_shapes,
-                            plot_surface_grid)
+from energylab.plot import loss_gradients, plot_energy_surface, plot_energy_surface_3d, plot_loss_shapes
 
 ENERGIES = torch.tensor([1.0, 0.6, 2.5, 0.9, 3.0])
 TARGET = 0
@@ -36,14 +35,14 @@ def test_environment_variable_forces_static(monkeypatch):
 
 
 def test_gibbs_explorer_static_fallback_draws_one_panel_per_beta():
-    grid = gibbs.make_grid([(-2.0, 2.0), (-2.0, 2.0)], 40)
+    grid = gibbs.make_grid((-2.0, 2.0), 40, dim=2)
     fig = widgets.gibbs_explorer(grid, RingEnergy(1.0, 0.2)(grid.points), static_betas=(0.1, 1.0, 10.0))
     assert isinstance(fig, matplotlib.figure.Figure)
     assert [ax.get_title() for ax in fig.axes] == ["β = 0.1", "β = 1", "β = 10"]
 
 
 def test_gibbs_explorer_1d_static_has_one_curve_per_beta():
-    grid = gibbs.make_grid([(-3.0, 3.0)], 200)
+    grid = gibbs.make_grid((-3.0, 3.0), 200)
     fig = widgets.gibbs_explorer(grid, grid.points[:, 0] ** 2, static_betas=(0.5, 2.0))
     (ax,) = fig.axes
     assert len(ax.lines) == 2
@@ -89,7 +88,7 @@ def test_clear_errors():
         widgets.loss_explorer(ENERGIES, TARGET, static="yes")
     with pytest.raises(ValueError, match="loss"):
         widgets.loss_explorer(ENERGIES, TARGET, loss="nope")
-    grid = gibbs.make_grid([(-1.0, 1.0), (-1.0, 1.0)], 10)
+    grid = gibbs.make_grid((-1.0, 1.0), 10, dim=2)
     with pytest.raises(ValueError, match="energies"):
         plot_energy_surface(grid, torch.zeros(7))
 
@@ -104,16 +103,14 @@ def test_loss_gradients_push_down_the_correct_answer_and_pull_up_the_offender():
 
 
 def test_surface_plots_draw(generator):
-    grid = gibbs.make_grid([(-3.0, 3.0), (-3.0, 3.0)], 30)
+    grid = gibbs.make_grid((-3.0, 3.0), 30, dim=2)
     energy = GaussianMixtureEnergy(torch.tensor([[-1.5, 0.0], [1.5, 0.0]]), 0.5)
     e = energy(grid.points)
-    minima = find_minima(energy, random_starts([(-3, 3)] * 2, 10, generator=generator), steps=20, lr=0.1)
+    minima = find_minima(energy, random_starts(10, 2, bounds=(-3, 3), generator=generator), n_steps=20, step_size=0.1)
     ax = plot_energy_surface(grid, e, trajectories=minima.descent.trajectory, minima=minima.points, clip=6.0)
     assert len(ax.collections) > 0
     fig = plt.figure()
     plot_energy_surface_3d(grid, e, fig.add_subplot(projection="3d"))
-    fig = plot_surface_grid(grid, {"a": e, "b": -e, "c": e * 2}, ncols=2)
-    assert [a.get_title() for a in fig.axes[:3]] == ["a", "b", "c"]
     axes = plot_loss_shapes(ENERGIES, TARGET, ["hinge", "NLL/MMI"], ncols=2)
     assert axes.shape == (1, 2)
     assert not math.isnan(float(e.sum()))

@@ -1,5 +1,5 @@
 """Offline data sets: everything is generated here or shipped with a package."""
-from .digits import InpaintingData, digits_inpainting, join_images, split_images
+from .digits import SCALINGS, Digits, InpaintingData, digits_inpainting, join_images, load_digits, split_images
 from .inverse import bishop_forward, bishop_inverse
 from .planets import (
     MATERIALS,
@@ -12,6 +12,9 @@ from .sequences import DigitStrings, SequenceData, digit_crops, digit_strings, g
 from .toys import eight_gaussians, moons, rings, spirals, two_d_toy
 
 __all__ = [
+    "SCALINGS",
+    "Digits",
+    "load_digits",
     "InpaintingData",
     "digits_inpainting",
     "join_images",

@@ -7,13 +7,14 @@
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from .._checks import check_generator, check_positive_float, check_positive_int, describe
+from ..structured import PAD
+from .digits import load_digits
 
 __all__ = ["SequenceData", "GRAMMAR_MEANS", "grammar_transitions", "grammar_sequences",
            "DigitStrings", "digit_strings", "digit_crops"]
@@ -24,7 +25,8 @@ GRAMMAR_MEANS = torch.tensor([[-1.0, 0.5], [1.0, 0.5], [-1.0, -0.5], [1.0, -0.5]
 
 
 class SequenceData(NamedTuple):
-    """``x`` (B, N, D) observations, ``y`` (B, N) labels (``-1`` after each length), ``lengths`` (B,)."""
+    """``x`` (B, N, D) observations, ``y`` (B, N) labels (``PAD`` after each length), ``lengths`` (B,).
+    Lecture 5 §3, homework 3."""
 
     x: torch.Tensor
     y: torch.Tensor
@@ -32,7 +34,8 @@ class SequenceData(NamedTuple):
 
 
 def grammar_transitions(stay: float = 0.6) -> torch.Tensor:
-    """The grammar ``0 -> 1 -> 2 -> 3 -> 0`` with self-loops: P(y_{t+1} = j | y_t = i), (4, 4)."""
+    """The grammar ``0 -> 1 -> 2 -> 3 -> 0`` with self-loops: P(y_{t+1} = j | y_t = i), (4, 4).
+    Library only: the exact transition matrix behind grammar_sequences (Lecture 5 §3), for tests and exercises."""
     p = torch.zeros(4, 4)
     for i in range(4):
         p[i, i] = stay
@@ -44,7 +47,7 @@ def grammar_sequences(n: int, *, length: tuple[int, int] = (8, 20), noise: float
                       generator: torch.Generator | None = None) -> SequenceData:
     """``n`` label sequences from :func:`grammar_transitions` (uniform first label) with
     Gaussian observations ``x_t ~ N(GRAMMAR_MEANS[y_t], noise^2 I)``.  Lengths are uniform
-    in ``length = (shortest, longest)``; ``x`` is zero and ``y`` is ``-1`` after the end."""
+    in ``length = (shortest, longest)``; ``x`` is zero and ``y`` is ``PAD`` after the end.  Lecture 5 §3, homework 3."""
     check_positive_int("n", n)
     if (not isinstance(length, tuple) or len(length) != 2 or not all(isinstance(v, int) for v in length)
             or not 1 <= length[0] <= length[1]):
@@ -63,23 +66,16 @@ def grammar_sequences(n: int, *, length: tuple[int, int] = (8, 20), noise: float
     x = GRAMMAR_MEANS[y] + noise * torch.randn(n, longest, 2, generator=generator)
     lengths = torch.randint(length[0], longest + 1, (n,), generator=generator)
     mask = torch.arange(longest)[None] < lengths[:, None]
-    return SequenceData(x * mask[..., None], y.masked_fill(~mask, -1), lengths)
-
-
-@lru_cache(maxsize=1)
-def _digits():
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    return d.images.astype(np.float32) / 16.0, d.target.astype(np.int64)
+    return SequenceData(x * mask[..., None], y.masked_fill(~mask, PAD), lengths)
 
 
 def digit_crops(split: str = "train"):
     """The 8x8 digits cropped to their inked columns: a list of (8, w) float tensors in
-    [0, 1] and a label tensor.  ``split``: ``"train"`` (first 1200 digits) or ``"test"``."""
+    [0, 1] and a label tensor.  ``split``: ``"train"`` (first 1200 digits) or ``"test"``.  Lecture 5 §5."""
     if split not in ("train", "test"):
         raise ValueError(f"split: expected 'train' or 'test', got {describe(split)}")
-    images, labels = _digits()
+    images, labels = load_digits("unit")
+    images, labels = images.reshape(-1, 8, 8).numpy(), labels.numpy()
     part = slice(0, 1200) if split == "train" else slice(1200, None)
     crops = []
     for image in images[part]:
@@ -90,8 +86,8 @@ def digit_crops(split: str = "train"):
 
 class DigitStrings(NamedTuple):
     """``images`` (B, 8, W) zero-padded on the right, ``widths`` (B,) used columns,
-    ``labels`` (B, K) digits (``-1`` after ``n_digits``), ``n_digits`` (B,),
-    ``segments`` (B, K, 2) first and one-past-last column of each digit (``-1`` padding)."""
+    ``labels`` (B, K) digits (``PAD`` after ``n_digits``), ``n_digits`` (B,),
+    ``segments`` (B, K, 2) first and one-past-last column of each digit (``PAD`` padding).  Lecture 5 §5."""
 
     images: torch.Tensor
     widths: torch.Tensor
@@ -104,7 +100,7 @@ def digit_strings(n: int, *, n_digits: tuple[int, int] = (2, 4), gap: tuple[int,
                   split: str = "train", generator: torch.Generator | None = None) -> DigitStrings:
     """``n`` strings of ``n_digits`` (inclusive range) cropped 8x8 digits separated by
     ``gap`` (inclusive range) blank columns, with one blank column at each end.
-    A gap of 0 makes two digits touch: the segmentation must then be inferred."""
+    A gap of 0 makes two digits touch: the segmentation must then be inferred.  Lecture 5 §5."""
     check_positive_int("n", n)
     for name, pair, low in (("n_digits", n_digits, 1), ("gap", gap, 0)):
         if not isinstance(pair, tuple) or len(pair) != 2 or not low <= pair[0] <= pair[1]:
@@ -115,8 +111,8 @@ def digit_strings(n: int, *, n_digits: tuple[int, int] = (2, 4), gap: tuple[int,
     picks = torch.randint(0, len(crops), (n, n_digits[1]), generator=generator)
     gaps = torch.randint(gap[0], gap[1] + 1, (n, n_digits[1]), generator=generator)
     k = n_digits[1]
-    out_labels = torch.full((n, k), -1, dtype=torch.long)
-    segments = torch.full((n, k, 2), -1, dtype=torch.long)
+    out_labels = torch.full((n, k), PAD, dtype=torch.long)
+    segments = torch.full((n, k, 2), PAD, dtype=torch.long)
     columns, widths = [], torch.zeros(n, dtype=torch.long)
     for b in range(n):                                             # data assembly only (not a model)
         parts, pos = [torch.zeros(8, 1)], 1

@@ -1,10 +1,14 @@
 """Models of the course. Each module says which of energy, free energy,
 inference and learning it offers."""
+from .mlp import mlp
 from .mdn import MixtureDensityNetwork, MixtureParams
 from .mlp_energy import KMeansEnergy, MLPEnergy
 from .boltzmann import BoltzmannMachine
 from .hopfield import HopfieldNetwork
-from .rbm import BernoulliRBM, GaussianBernoulliRBM
+from .rbm import RBM, BernoulliRBM, Biases, GaussianBernoulliRBM, RBMGradient
+from .generator import GeneratorMLP
+from .jem import JEM
 
-__all__ = ["MixtureDensityNetwork", "MixtureParams", "MLPEnergy", "KMeansEnergy",
-           "BoltzmannMachine", "HopfieldNetwork", "BernoulliRBM", "GaussianBernoulliRBM"]
+__all__ = ["mlp", "MixtureDensityNetwork", "MixtureParams", "MLPEnergy", "KMeansEnergy",
+           "BoltzmannMachine", "HopfieldNetwork", "RBM", "Biases", "RBMGradient", "BernoulliRBM",
+           "GaussianBernoulliRBM", "GeneratorMLP", "JEM"]

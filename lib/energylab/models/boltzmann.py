@@ -39,13 +39,15 @@ from torch import nn
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor
 from ..gibbs import gibbs_log_probabilities
 from ..samplers.exact import enumerate_states, state_index
-from ..samplers.gibbs import sample_bernoulli, sequential_gibbs_sweep
+from ..samplers.gibbs_sampling import sample_bernoulli, sequential_gibbs_sweep
+from ..train.loop import batches
 
 __all__ = ["BoltzmannMachine", "BMGradient", "boltzmann_gradient", "train_boltzmann"]
 
 
 class BMGradient(NamedTuple):
-    """Ascent direction for ``mean log p(v)``: ``W`` (n, n) and ``b`` (n,)."""
+    """Ascent direction for ``mean log p(v)``: ``W`` (n, n) and ``b`` (n,).
+    Lecture 7 §5 (what the gradient estimators return)."""
 
     W: torch.Tensor
     b: torch.Tensor
@@ -58,7 +60,7 @@ def _correlations(states: torch.Tensor) -> BMGradient:
 
 
 class BoltzmannMachine(nn.Module):
-    """A fully connected Boltzmann machine; see the module docstring for the equations."""
+    """A fully connected Boltzmann machine; see the module docstring for the equations.  Lecture 7 §5–6."""
 
     def __init__(
         self,
@@ -83,23 +85,25 @@ class BoltzmannMachine(nn.Module):
 
     @property
     def n_units(self) -> int:
+        """The number of units n = n_visible + n_hidden.  Lecture 7 §5."""
         return self.n_visible + self.n_hidden
 
     def _check_states(self, states, name="states") -> torch.Tensor:
         return check_tensor(name, states, ndim=2, last_dim=self.n_units)
 
     def energy(self, states: torch.Tensor) -> torch.Tensor:
-        """``E(s) = -1/2 s^T W s - b^T s`` for (B, n) states; returns (B,)."""
+        """``E(s) = -1/2 s^T W s - b^T s`` for (B, n) states; returns (B,).  Lecture 7 §5."""
         self._check_states(states)
         return -0.5 * ((states @ self.W) * states).sum(-1) - states @ self.b
 
     def unit_probs(self, states: torch.Tensor, i: int) -> torch.Tensor:
-        """``p(s_i = 1 | s_{-i}) = sigma(sum_j W_ij s_j + b_i)``, shape (B,)."""
+        """``p(s_i = 1 | s_{-i}) = sigma(sum_j W_ij s_j + b_i)``, shape (B,).
+        Library only: one unit's conditional, for the tests of the sampler."""
         self._check_states(states)
         return torch.sigmoid(states @ self.W[:, i] + self.b[i])
 
     def random_states(self, n_chains: int, *, generator=None) -> torch.Tensor:
-        """(n_chains, n) uniformly random {0, 1} states: a starting point for chains."""
+        """(n_chains, n) uniformly random {0, 1} states: a starting point for chains.  Lecture 7 §5."""
         check_positive_int("n_chains", n_chains)
         probs = torch.full((n_chains, self.n_units), 0.5, dtype=self.W.dtype, device=self.W.device)
         return sample_bernoulli(probs, generator=generator)
@@ -114,7 +118,7 @@ class BoltzmannMachine(nn.Module):
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
         """``n_sweeps`` sequential Gibbs sweeps of all chains (B, n); with
-        ``clamp_visible`` only the hidden units move (the clamped phase)."""
+        ``clamp_visible`` only the hidden units move (the clamped phase).  Lecture 7 §5."""
         self._check_states(states)
         check_positive_int("n_sweeps", n_sweeps, minimum=0)
         check_generator("generator", generator, like=states)
@@ -126,7 +130,8 @@ class BoltzmannMachine(nn.Module):
         return states
 
     def clamp(self, visible: torch.Tensor, *, generator=None) -> torch.Tensor:
-        """States with the visible part set to ``visible`` (B, n_visible) and random hidden units."""
+        """States with the visible part set to ``visible`` (B, n_visible) and random hidden units.
+        Library only: the clamped phase of boltzmann_gradient (Lecture 7 §5)."""
         check_tensor("visible", visible, ndim=2, last_dim=self.n_visible)
         hidden = sample_bernoulli(torch.full((visible.shape[0], self.n_hidden), 0.5,
                                              dtype=visible.dtype, device=visible.device), generator=generator)
@@ -134,30 +139,33 @@ class BoltzmannMachine(nn.Module):
 
     # ----- exact answers for tiny models -------------------------------------------
     def all_states(self) -> torch.Tensor:
-        """Every joint state, (2**n, n), in :func:`energylab.samplers.enumerate_states` order."""
+        """Every joint state, (2**n, n), in :func:`energylab.samplers.enumerate_states` order.
+        Lecture 7 §5 (exact answers for tiny models)."""
         return enumerate_states(self.n_units, dtype=self.W.dtype, device=self.W.device)
 
     def log_partition(self) -> torch.Tensor:
-        """Exact ``log Z = logsumexp_s(-E(s))`` by enumerating all ``2**n`` states."""
+        """Exact ``log Z = logsumexp_s(-E(s))`` by enumerating all ``2**n`` states.  Lecture 7 §6."""
         return torch.logsumexp(-self.energy(self.all_states()), 0)
 
     def exact_log_probs(self) -> torch.Tensor:
-        """Exact ``log p(s)`` of every joint state, (2**n,)."""
+        """Exact ``log p(s)`` of every joint state, (2**n,).  Lecture 7 §5."""
         return gibbs_log_probabilities(self.energy(self.all_states()))
 
     def exact_visible_log_probs(self) -> torch.Tensor:
-        """Exact ``log p(v)`` of every visible state, (2**n_visible,): hidden units summed out."""
+        """Exact ``log p(v)`` of every visible state, (2**n_visible,): hidden units summed out.
+        Lecture 7 §5."""
         joint = self.exact_log_probs().reshape(2**self.n_visible, 2**self.n_hidden)
         return torch.logsumexp(joint, 1)
 
     def log_likelihood(self, visible: torch.Tensor) -> torch.Tensor:
-        """Exact mean ``log p(v)`` over the rows of ``visible`` (B, n_visible)."""
+        """Exact mean ``log p(v)`` over the rows of ``visible`` (B, n_visible).  Lecture 7 §5."""
         check_tensor("visible", visible, ndim=2, last_dim=self.n_visible)
         return self.exact_visible_log_probs()[state_index(visible)].mean()
 
     @torch.no_grad()
     def exact_gradient(self, visible: torch.Tensor) -> BMGradient:
-        """``<s s^T>_clamped - <s s^T>_free`` computed by enumeration (tiny models)."""
+        """``<s s^T>_clamped - <s s^T>_free`` computed by enumeration (tiny models).
+        Library only: the exact gradient the tests compare boltzmann_gradient with (Lecture 7 §5)."""
         check_tensor("visible", visible, ndim=2, last_dim=self.n_visible)
         states = self.all_states()  # (2**n, n)
         joint = self.exact_log_probs().exp()  # (2**n,)
@@ -187,6 +195,7 @@ def boltzmann_gradient(
     generator: torch.Generator | None = None,
 ) -> tuple[BMGradient, torch.Tensor]:
     """Monte Carlo estimate of the log-likelihood gradient.
+    Library only: the Monte Carlo estimator inside train_boltzmann (Lecture 7 §5), public for tests and other loops.
 
     Clamped phase: ``visible`` (B, n_visible) with random hidden units, ``n_sweeps``
     sweeps of the hidden units only. Free phase: the persistent ``free_chains``
@@ -217,15 +226,14 @@ def train_boltzmann(
 ) -> torch.Tensor:
     """Stochastic gradient ascent on ``mean log p(v)`` with :func:`boltzmann_gradient`
     (persistent free-phase chains). ``callback(epoch, bm)`` runs after each epoch.
-    Returns the free chains."""
+    Returns the free chains.  Lecture 7 §5."""
     check_tensor("data", data, ndim=2, last_dim=bm.n_visible)
     check_positive_int("epochs", epochs)
     check_positive_float("lr", lr)
     check_positive_int("batch_size", batch_size)
     chains = bm.random_states(n_chains, generator=generator)
     for epoch in range(epochs):
-        order = torch.randperm(data.shape[0], generator=generator, device=data.device if generator is None else generator.device)
-        for batch in data[order.to(data.device)].split(batch_size):
+        for (batch,) in batches((data,), batch_size, generator=generator):
             grad, chains = boltzmann_gradient(bm, batch, chains, n_sweeps=n_sweeps, generator=generator)
             bm.W.add_(grad.W, alpha=lr)
             bm.b.add_(grad.b, alpha=lr)

@@ -1,4 +1,4 @@
-r"""Contrastive examples from a generator network (lecture 6, homework 4).
+r"""Contrastive examples from a generator network (Lecture 6, homework 4).
 
 Conventions: an energy ``E_W(Y, X)`` is low where the completion ``Y`` fits the input
 ``X``; inference is ``argmin_Y E_W(Y, X)``; the Gibbs distribution would be
@@ -22,8 +22,9 @@ energy ``Ŷ = (2 G_θ(X)).detach() − G_θ(X)``.  Its value is ``2G − G = G``
 minimiser's step on θ is an ascent step on ``L``.  ``W`` sees the ordinary gradient.
 
 The energy is any module called as ``energy(y, x)`` -> (N,); the lecture and homework use
-:class:`energylab.models.MLPEnergy` (an MLP on ``[X, Y]``), the generator is
-:class:`GeneratorMLP`.
+:class:`energylab.models.MLPEnergy` (an MLP on ``[X, Y]``), the generator network is
+:class:`GeneratorMLP`.  In signatures the generator network is called ``proposer`` (it proposes
+completions): ``generator`` always means a ``torch.Generator``, the source of randomness.
 
 After training, completions can be refined by gradient descent on the energy,
 ``Y ← Y − η ∇_Y E_W(Y, X)``, started from ``G_θ(X)`` or from noise
@@ -42,9 +43,9 @@ from torch import nn
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 from ..inference import Descent, gradient_descent
-from ..losses import log_loss
+from ..losses import contrastive_loss, log_loss
 from ..train import History, fit
-from .mlp_energy import _check_hidden, _mlp
+from .mlp import check_widths, mlp
 
 __all__ = [
     "flip_gradient",
@@ -56,7 +57,7 @@ __all__ = [
 
 
 def flip_gradient(y: torch.Tensor) -> torch.Tensor:
-    """``(2 y).detach() − y``: the value of ``y``, the gradient of ``−y``.
+    """``(2 y).detach() − y``: the value of ``y``, the gradient of ``−y``.  Lecture 6 §4, homework 4.
 
     Anything upstream of ``y`` (the generator's θ) receives the negated gradient, so a
     minimiser of the loss maximises it in θ.  Tensors computed from the result
@@ -67,7 +68,8 @@ def flip_gradient(y: torch.Tensor) -> torch.Tensor:
 
 
 class GeneratorMLP(nn.Module):
-    """``G_θ(X)`` (or ``G_θ(X, Z)`` when ``noise_dim > 0``): proposes completions in [0, 1].
+    """The generator network ``G_θ(X)`` (or ``G_θ(X, Z)`` when ``noise_dim > 0``): proposes completions
+    in [0, 1] (:func:`energylab.models.mlp` with a sigmoid).  Lecture 6 §8, homework 4.
 
     ``forward(x, noise=None)``: ``x`` (N, x_dim), ``noise`` (N, noise_dim) ->
     ``sigmoid(MLP([X, Z]))`` of shape (N, y_dim).  With ``noise_dim = 0`` the generator is a
@@ -79,10 +81,11 @@ class GeneratorMLP(nn.Module):
         self.x_dim = check_positive_int("x_dim", x_dim)
         self.y_dim = check_positive_int("y_dim", y_dim)
         self.noise_dim = check_positive_int("noise_dim", noise_dim, minimum=0)
-        self.net = _mlp((x_dim + noise_dim, *_check_hidden(hidden), y_dim))
+        self.net = mlp(x_dim + noise_dim, check_widths("hidden", hidden, allow_empty=False), y_dim)
 
     def sample_noise(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor | None:
-        """Standard normal ``Z`` of shape (N, noise_dim) on the device/dtype of ``x`` (None if noise_dim = 0)."""
+        """Standard normal ``Z`` of shape (N, noise_dim) on the device/dtype of ``x`` (None if noise_dim = 0).
+        Lecture 6 §9."""
         if self.noise_dim == 0:
             return None
         check_generator("generator", generator, like=x)
@@ -98,10 +101,10 @@ class GeneratorMLP(nn.Module):
         return torch.sigmoid(self.net(x))
 
 
-def generator_pair_loss(energy: nn.Module, gen: GeneratorMLP, x: torch.Tensor, y: torch.Tensor, *,
+def generator_pair_loss(energy: nn.Module, proposer: GeneratorMLP, x: torch.Tensor, y: torch.Tensor, *,
                         energy_penalty: float = 0.0, data_noise: float = 0.0,
                         generator: torch.Generator | None = None) -> dict:
-    """One mini-batch of the min-max game, ready for a single optimiser.
+    """One mini-batch of the min-max game, ready for a single optimiser.  Lecture 6 §8, homework 4.
 
     ``loss = softplus(E_W(Y, X) − E_W(flip(G_θ(X)), X)) + α · mean(E_W(Y, X)² + E_W(Ŷ, X)²)``
 
@@ -112,15 +115,15 @@ def generator_pair_loss(energy: nn.Module, gen: GeneratorMLP, x: torch.Tensor, y
     Returns a dict: ``loss`` (to minimise) and, for the history, the mean energies of the true (``e_true``), generated
     (``e_generated``) and uniformly random (``e_random``, not trained on) completions.
     """
-    y_hat = gen(x, gen.sample_noise(x, generator))                       # (N, y_dim)
+    y_hat = proposer(x, proposer.sample_noise(x, generator))                       # (N, y_dim)
     if data_noise > 0:
         y = y + data_noise * torch.randn(y.shape, generator=generator, device=y.device, dtype=y.dtype)
         y_hat = y_hat + data_noise * torch.randn(y.shape, generator=generator, device=y.device, dtype=y.dtype)
     e_true = energy(y, x)                                                # (N,)
     e_gen = energy(flip_gradient(y_hat), x)                              # value E(G), θ-gradient flipped
     loss = log_loss(e_true, e_gen)                                       # softplus(E(Y) − E(Ŷ)), mean
-    if energy_penalty > 0:
-        loss = loss + energy_penalty * (e_true.pow(2) + energy(y_hat.detach(), x).pow(2)).mean()
+    if energy_penalty > 0:                                               # on W only: Ŷ detached
+        loss = loss + energy_penalty * contrastive_loss(e_true, energy(y_hat.detach(), x)).penalty
     with torch.no_grad():
         noise = torch.rand(y.shape, generator=generator, device=y.device, dtype=y.dtype)
         e_random = energy(noise, x).mean()
@@ -128,12 +131,12 @@ def generator_pair_loss(energy: nn.Module, gen: GeneratorMLP, x: torch.Tensor, y
             "e_random": e_random}
 
 
-def train_generator_pair(energy: nn.Module, gen: GeneratorMLP, x: torch.Tensor, y: torch.Tensor, *,
+def train_generator_pair(energy: nn.Module, proposer: GeneratorMLP, x: torch.Tensor, y: torch.Tensor, *,
                          epochs: int = 100, lr: float = 1e-3, lr_ratio: float = 1.0, energy_penalty: float = 0.0,
                          data_noise: float = 0.0, betas: tuple[float, float] = (0.5, 0.999),
                          batch_size: int | None = 128, generator: torch.Generator | None = None,
                          progress: bool = True, callback=None) -> History:
-    """Train ``energy`` (W) and ``gen`` (θ) together with ONE Adam optimiser.
+    """Train ``energy`` (W) and ``proposer`` (θ) together with ONE Adam optimiser.  Lecture 6 §8, homework 4.
 
     The energy's parameters use learning rate ``lr``, the generator's ``lr * lr_ratio``
     (the learning-rate ratio is the usual knob when one player runs away); Adam's
@@ -150,21 +153,22 @@ def train_generator_pair(energy: nn.Module, gen: GeneratorMLP, x: torch.Tensor, 
     check_generator("generator", generator, like=x)
     optimizer = torch.optim.Adam([
         {"params": energy.parameters(), "lr": lr},
-        {"params": gen.parameters(), "lr": lr * lr_ratio},
+        {"params": proposer.parameters(), "lr": lr * lr_ratio},
     ], lr=lr, betas=betas)
-    pair = nn.ModuleDict({"energy": energy, "generator": gen})
+    pair = nn.ModuleDict({"energy": energy, "proposer": proposer})
 
     def loss_fn(model, xb, yb):
-        return generator_pair_loss(model["energy"], model["generator"], xb, yb,
+        return generator_pair_loss(model["energy"], model["proposer"], xb, yb,
                                    energy_penalty=energy_penalty, data_noise=data_noise, generator=generator)
 
     return fit(pair, loss_fn, (x, y), epochs=epochs, lr=lr, batch_size=batch_size, optimizer=optimizer,
                generator=generator, progress=progress, callback=callback)
 
 
-def energy_descent(energy: nn.Module, x: torch.Tensor, y0: torch.Tensor, *, steps: int = 30, lr: float = 0.01,
-                   bounds: tuple[float, float] | None = (0.0, 1.0)) -> Descent:
-    """Refine completions: ``Y ← clamp(Y − η ∇_Y E_W(Y, X))`` for ``steps`` steps, from ``y0``.
+def energy_descent(energy: nn.Module, y0: torch.Tensor, x: torch.Tensor, *, n_steps: int = 30,
+                   step_size: float = 0.01, bounds: tuple | None = (0.0, 1.0)) -> Descent:
+    """Refine completions: ``Y ← clamp(Y − η ∇_Y E_W(Y, X))`` for ``n_steps`` steps of size
+    ``step_size`` (η), from ``y0``.  Lecture 6 §9, homework 4.
 
     Row ``n`` of ``y0`` (N, y_dim) descends ``E_W(·, x[n])``; stack several starts per input
     as extra rows (repeat ``x``).  ``bounds`` keeps pixels in range (None: unconstrained).
@@ -175,5 +179,4 @@ def energy_descent(energy: nn.Module, x: torch.Tensor, y0: torch.Tensor, *, step
     check_tensor("x", x, ndim=2)
     if x.shape[0] != y0.shape[0]:
         raise ValueError(f"x: expected {y0.shape[0]} rows like y0, got {describe(x)}")
-    box = None if bounds is None else [bounds] * y0.shape[1]
-    return gradient_descent(lambda y: energy(y, x), y0, steps=steps, lr=lr, bounds=box)
+    return gradient_descent(lambda y: energy(y, x), y0, n_steps=n_steps, step_size=step_size, bounds=bounds)

@@ -52,7 +52,7 @@ def _check_states(states: torch.Tensor, n: int) -> torch.Tensor:
 
 
 def hebbian_weights(patterns: torch.Tensor) -> torch.Tensor:
-    """Hebb's rule: ``W = patterns^T patterns / N`` with zero diagonal.
+    """Hebb's rule: ``W = patterns^T patterns / N`` with zero diagonal.  Lecture 7 §1.
 
     ``patterns``: (P, N) spins in {-1, +1}. Returns (N, N).
     """
@@ -65,7 +65,7 @@ def hebbian_weights(patterns: torch.Tensor) -> torch.Tensor:
 
 
 def hopfield_energy(states: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """``E(s) = -1/2 s^T W s`` for each row of ``states`` (B, N); returns (B,)."""
+    """``E(s) = -1/2 s^T W s`` for each row of ``states`` (B, N); returns (B,).  Lecture 7 §2."""
     _check_weights(weights)
     _check_states(states, weights.shape[0])
     return -0.5 * ((states @ weights) * states).sum(-1)
@@ -84,7 +84,7 @@ def async_update(
     return_energies: bool = False,
 ):
     """Asynchronous updates: ``n_sweeps`` passes over the units in a random order
-    (one order per sweep, drawn from ``generator``, shared by the batch).
+    (one order per sweep, drawn from ``generator``, shared by the batch).  Lecture 7 §2.
 
     Returns the new states (B, N); with ``return_energies=True`` also the energy
     after every single-unit update, shape (n_sweeps * N + 1, B), starting with
@@ -109,12 +109,13 @@ def async_update(
     return states
 
 
-def sync_update(states: torch.Tensor, weights: torch.Tensor, *, n_steps: int = 1) -> torch.Tensor:
-    """Synchronous updates: every unit at once, ``s <- sign(W s)``, ``n_steps`` times."""
+def sync_update(states: torch.Tensor, weights: torch.Tensor, *, n_sweeps: int = 1) -> torch.Tensor:
+    """Synchronous updates: every unit at once, ``s <- sign(W s)``, ``n_sweeps`` times (each a sweep
+    of all units in parallel).  Lecture 7 §2."""
     _check_weights(weights)
     _check_states(states, weights.shape[0])
-    check_positive_int("n_steps", n_steps)
-    for _ in range(n_steps):
+    check_positive_int("n_sweeps", n_sweeps)
+    for _ in range(n_sweeps):
         states = _sign_keep_ties(states @ weights, states)
     return states
 
@@ -123,12 +124,13 @@ def recall(
     states: torch.Tensor,
     weights: torch.Tensor,
     *,
-    max_sweeps: int = 50,
+    n_sweeps: int = 50,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Asynchronous sweeps until no unit changes (a fixed point) or ``max_sweeps``."""
-    check_positive_int("max_sweeps", max_sweeps)
-    for _ in range(max_sweeps):
+    """At most ``n_sweeps`` asynchronous sweeps, stopping early at a fixed point (no unit changes).
+    Lecture 7 §1–4."""
+    check_positive_int("n_sweeps", n_sweeps)
+    for _ in range(n_sweeps):
         new = async_update(states, weights, generator=generator)
         if torch.equal(new, states):
             break
@@ -137,7 +139,7 @@ def recall(
 
 
 def corrupt(patterns: torch.Tensor, flip_fraction: float, *, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Flip each spin of ``patterns`` independently with probability ``flip_fraction``."""
+    """Flip each spin of ``patterns`` independently with probability ``flip_fraction``.  Lecture 7 §1–2."""
     check_tensor("patterns", patterns)
     check_positive_float("flip_fraction", flip_fraction, allow_zero=True)
     if flip_fraction > 1:
@@ -147,7 +149,8 @@ def corrupt(patterns: torch.Tensor, flip_fraction: float, *, generator: torch.Ge
 
 
 def random_patterns(n_patterns: int, n_units: int, *, generator=None, dtype=torch.float32, device=None) -> torch.Tensor:
-    """(P, N) independent random spins, each +1 or -1 with probability 1/2."""
+    """(P, N) independent random spins, each +1 or -1 with probability 1/2.
+    Library only: the random patterns of capacity_curve (Lecture 7 §4)."""
     check_positive_int("n_patterns", n_patterns)
     check_positive_int("n_units", n_units)
     bits = torch.randint(0, 2, (n_patterns, n_units), generator=generator, device=device)
@@ -160,7 +163,7 @@ def capacity_curve(
     *,
     n_trials: int = 5,
     flip_fraction: float = 0.0,
-    max_sweeps: int = 20,
+    n_sweeps: int = 20,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """The capacity experiment: for each load ``alpha = P / N``, store P random
@@ -168,6 +171,7 @@ def capacity_curve(
     :func:`recall`, and measure the mean overlap ``m = s . xi / N`` with the
     stored pattern (1 = perfect recall). Returns (len(loads),) mean overlaps,
     averaged over patterns and ``n_trials`` independent pattern sets.
+    Lecture 7 §4.
     """
     check_positive_int("n_units", n_units)
     check_positive_int("n_trials", n_trials)
@@ -180,14 +184,14 @@ def capacity_curve(
             patterns = random_patterns(n_patterns, n_units, generator=generator)
             weights = hebbian_weights(patterns)
             start = corrupt(patterns, flip_fraction, generator=generator) if flip_fraction else patterns
-            final = recall(start, weights, max_sweeps=max_sweeps, generator=generator)
+            final = recall(start, weights, n_sweeps=n_sweeps, generator=generator)
             total += (final * patterns).mean(-1).mean().item()
         overlaps.append(total / n_trials)
     return torch.tensor(overlaps)
 
 
 class HopfieldNetwork:
-    """A small object around the functions above: ``store`` patterns, ``recall`` them.
+    """A small object around the functions above: ``store`` patterns, ``recall`` them.  Lecture 7 §1–3.
 
     >>> net = HopfieldNetwork(100)
     >>> net.store(patterns)            # (P, 100) spins
@@ -200,22 +204,27 @@ class HopfieldNetwork:
 
     @property
     def n_units(self) -> int:
+        """The number of units N.  Lecture 7 §1."""
         return self.weights.shape[0]
 
     def store(self, patterns: torch.Tensor) -> "HopfieldNetwork":
-        """Set the weights by Hebb's rule from ``patterns`` (P, N)."""
+        """Set the weights by Hebb's rule from ``patterns`` (P, N).  Lecture 7 §1, §3."""
         check_tensor("patterns", patterns, ndim=2, last_dim=self.n_units)
         self.weights = hebbian_weights(patterns.to(self.weights))
         return self
 
     def energy(self, states: torch.Tensor) -> torch.Tensor:
+        """``E(s) = -1/2 s^T W s`` for (B, N) states (hopfield_energy).  Lecture 7 §2–3."""
         return hopfield_energy(states, self.weights)
 
     def async_update(self, states, **kwargs):
+        """async_update with the stored weights.  Library only (Lecture 7 §2 calls the function)."""
         return async_update(states, self.weights, **kwargs)
 
     def sync_update(self, states, **kwargs):
+        """sync_update with the stored weights.  Library only (Lecture 7 §2 calls the function)."""
         return sync_update(states, self.weights, **kwargs)
 
     def recall(self, states, **kwargs):
+        """recall with the stored weights: settle into a fixed point.  Lecture 7 §1, §3."""
         return recall(states, self.weights, **kwargs)

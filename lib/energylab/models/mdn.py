@@ -1,12 +1,12 @@
-r"""Mixture density networks (Bishop, 1994).
+r"""Mixture density networks (Bishop, 1994) -- Lecture 2, homework 1.
 
 A network maps an input ``x`` to the parameters of a Gaussian mixture over the
-output ``t`` (``D`` dimensions, ``K`` components):
+answer ``y`` (``D`` dimensions, ``K`` components):
 
 .. math::
 
-    p(t \mid x) = \sum_{k=1}^{K} \alpha_k(x)\,
-                  \prod_{d=1}^{D} \mathcal{N}\big(t_d;\ \mu_{kd}(x),\ \sigma_{kd}(x)^2\big)
+    p(y \mid x) = \sum_{k=1}^{K} \alpha_k(x)\,
+                  \prod_{d=1}^{D} \mathcal{N}\big(y_d;\ \mu_{kd}(x),\ \sigma_{kd}(x)^2\big)
 
 The three heads read the raw network output ``z``:
 
@@ -14,10 +14,11 @@ The three heads read the raw network output ``z``:
 * widths: ``sigma = exp(z_sigma) + sigma_min`` (positive, never below the floor);
 * centres: ``mu = z_mu`` (identity).
 
-In energy language the MDN's energy is ``E(x, t) = -log p(t | x)``; it is already
-normalised, so learning is plain maximum likelihood (the NLL below), and
-inference means finding the **modes** of ``p(t | x)`` -- the most likely outputs
--- rather than its mean, which can sit between branches where no data lives.
+In energy language the MDN's energy is ``E(y, x) = -log p(y | x)`` (called as
+``mdn.energy(y, x)``, the answer first, like every energy of the library); it is already
+normalised, so learning is plain maximum likelihood (the NLL below), and inference means
+finding the **modes** of ``p(y | x)`` -- the most likely answers -- rather than its mean,
+which can sit between branches where no data lives.
 
 Everything is computed in log space: ``log alpha`` by ``log_softmax``,
 ``log sigma`` by ``logaddexp``, and the mixture by ``logsumexp``.
@@ -37,6 +38,7 @@ from .._checks import (
     check_tensor,
     describe,
 )
+from .mlp import check_widths, mlp
 
 __all__ = [
     "MixtureParams",
@@ -54,7 +56,7 @@ LOG_2PI = math.log(2 * math.pi)
 
 
 class MixtureParams(NamedTuple):
-    """Parameters of a batch of diagonal Gaussian mixtures.
+    """Parameters of a batch of diagonal Gaussian mixtures (Lecture 2 §1, homework 1).
 
     Shapes: ``log_alpha`` (B, K), ``mu`` (B, K, D), ``log_sigma`` (B, K, D).
     """
@@ -81,7 +83,7 @@ class MixtureParams(NamedTuple):
 
 
 def check_params(name: str, params) -> MixtureParams:
-    """Check that ``params`` is a consistent :class:`MixtureParams`."""
+    """Check that ``params`` is a consistent :class:`MixtureParams`.  Library only (argument checks)."""
     if not isinstance(params, MixtureParams):
         raise TypeError(f"{name}: expected MixtureParams, got {describe(params)}")
     log_alpha, mu, log_sigma = params
@@ -97,7 +99,7 @@ def check_params(name: str, params) -> MixtureParams:
 
 
 def mdn_heads(raw: torch.Tensor, n_components: int, out_features: int, sigma_min: float = 1e-3) -> MixtureParams:
-    """Split a raw network output into mixture parameters.
+    """Split a raw network output into mixture parameters (Lecture 2 §1, homework 1).
 
     ``raw`` has shape (B, K + 2 K D), laid out as [alpha logits | mu | sigma logits]:
 
@@ -118,45 +120,45 @@ def mdn_heads(raw: torch.Tensor, n_components: int, out_features: int, sigma_min
     return MixtureParams(log_alpha, mu, log_sigma)
 
 
-def component_log_prob(params: MixtureParams, t: torch.Tensor) -> torch.Tensor:
-    """``log alpha_k + log N(t; mu_k, diag sigma_k^2)`` for every component.
+def component_log_prob(params: MixtureParams, y: torch.Tensor) -> torch.Tensor:
+    """``log alpha_k + log N(y; mu_k, diag sigma_k^2)`` for every component (Lecture 2 §2).
 
-    ``t`` has shape (B, D) or (S, B, D) (S points per mixture); the result has
+    ``y`` has shape (B, D) or (S, B, D) (S points per mixture); the result has
     shape (B, K) or (S, B, K).
     """
     log_alpha, mu, log_sigma = params
-    z = (t.unsqueeze(-2) - mu) / log_sigma.exp()                      # (..., B, K, D)
+    z = (y.unsqueeze(-2) - mu) / log_sigma.exp()                      # (..., B, K, D)
     log_normal = -0.5 * z.pow(2) - log_sigma - 0.5 * LOG_2PI           # (..., B, K, D)
     return log_alpha + log_normal.sum(-1)                              # (..., B, K)
 
 
-def _check_targets(params: MixtureParams, t: torch.Tensor) -> None:
+def _check_targets(params: MixtureParams, y: torch.Tensor) -> None:
     B, _, D = params.mu.shape
-    check_tensor("t", t, ndim=(2, 3), last_dim=D)
-    if t.shape[-2] != B:
-        raise ValueError(f"t: expected batch size {B} (from params) in dimension -2, got {describe(t)}")
+    check_tensor("y", y, ndim=(2, 3), last_dim=D)
+    if y.shape[-2] != B:
+        raise ValueError(f"y: expected batch size {B} (from params) in dimension -2, got {describe(y)}")
 
 
-def mixture_log_prob(params: MixtureParams, t: torch.Tensor) -> torch.Tensor:
-    """``log p(t | x) = logsumexp_k [log alpha_k + log N(t; mu_k, sigma_k)]``.
+def mixture_log_prob(params: MixtureParams, y: torch.Tensor) -> torch.Tensor:
+    """``log p(y | x) = logsumexp_k [log alpha_k + log N(y; mu_k, sigma_k)]`` (Lecture 2 §2).
 
-    ``t``: (B, D) or (S, B, D); returns (B,) or (S, B).
+    ``y``: (B, D) or (S, B, D); returns (B,) or (S, B).
     """
     check_params("params", params)
-    _check_targets(params, t)
-    return torch.logsumexp(component_log_prob(params, t), dim=-1)
+    _check_targets(params, y)
+    return torch.logsumexp(component_log_prob(params, y), dim=-1)
 
 
-def mdn_nll(params: MixtureParams, t: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    """Negative log-likelihood ``-log p(t | x)``, computed in log space.
+def mdn_nll(params: MixtureParams, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """Negative log-likelihood ``-log p(y | x)``, computed in log space (Lecture 2 §2, homework 1).
 
     The naive ``-log sum_k alpha_k N(...)`` underflows to ``-log 0 = inf`` as
-    soon as ``t`` is a few dozen widths from every centre (or in high ``D``);
+    soon as ``y`` is a few dozen widths from every centre (or in high ``D``);
     ``logsumexp`` keeps it finite.  ``reduction``: ``'mean'``, ``'sum'`` or ``'none'``.
     """
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
-    nll = -mixture_log_prob(params, t)
+    nll = -mixture_log_prob(params, y)
     if reduction == "mean":
         return nll.mean()
     if reduction == "sum":
@@ -165,7 +167,8 @@ def mdn_nll(params: MixtureParams, t: torch.Tensor, reduction: str = "mean") -> 
 
 
 def sample_mixture(params: MixtureParams, n_samples: int = 1, *, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Draw ``n_samples`` outputs per input: pick ``k ~ alpha``, then ``t = mu_k + sigma_k * eps``.
+    """Draw ``n_samples`` answers per input: pick ``k ~ alpha``, then ``y = mu_k + sigma_k * eps``
+    (Lecture 2 §3, homework 1).
 
     Returns shape (n_samples, B, D).
     """
@@ -181,13 +184,13 @@ def sample_mixture(params: MixtureParams, n_samples: int = 1, *, generator: torc
 
 
 def mixture_mean(params: MixtureParams) -> torch.Tensor:
-    """``E[t | x] = sum_k alpha_k mu_k`` -- what a least-squares network predicts. (B, D)"""
+    """``E[y | x] = sum_k alpha_k mu_k`` -- what a least-squares network predicts. (B, D)  Lecture 2 §3."""
     check_params("params", params)
     return (params.alpha.unsqueeze(-1) * params.mu).sum(-2)
 
 
 class Modes(NamedTuple):
-    """Distinct modes of each mixture, most probable first.
+    """Distinct modes of each mixture, most probable first (Lecture 2 §3).
 
     ``location`` (B, K, D), ``log_prob`` (B, K) and ``valid`` (B, K): row ``b``
     has ``valid[b].sum()`` distinct modes; invalid slots are duplicates (their
@@ -205,20 +208,20 @@ class Modes(NamedTuple):
 
 def mixture_modes(params: MixtureParams, *, n_steps: int = 200, tol: float = 1e-7,
                   merge_radius: float | None = None) -> Modes:
-    """Find the modes of ``p(t | x)`` numerically and merge duplicates.
+    """Find the modes of ``p(y | x)`` numerically and merge duplicates (Lecture 2 §3, homework 1).
 
     Starting from every centre ``mu_k``, iterate the Gaussian-mixture mean-shift
-    fixed point (Carreira-Perpinan, 2000), which never decreases ``p(t | x)``:
+    fixed point (Carreira-Perpinan, 2000), which never decreases ``p(y | x)``:
 
     .. math::
 
-        t \\leftarrow \\frac{\\sum_k r_k(t)\\, \\mu_k / \\sigma_k^2}{\\sum_k r_k(t) / \\sigma_k^2},
-        \\qquad r_k(t) = \\frac{\\alpha_k \\mathcal{N}(t; \\mu_k, \\sigma_k)}{p(t \\mid x)}
+        y \\leftarrow \\frac{\\sum_k r_k(y)\\, \\mu_k / \\sigma_k^2}{\\sum_k r_k(y) / \\sigma_k^2},
+        \\qquad r_k(y) = \\frac{\\alpha_k \\mathcal{N}(y; \\mu_k, \\sigma_k)}{p(y \\mid x)}
 
     (per output dimension, for diagonal components).  Starts that converge to
     the same point (closer than ``merge_radius``, by default a tenth of the
     smallest width) are merged, keeping one.  Modes come out sorted by
-    ``log p(t | x)``, highest first.
+    ``log p(y | x)``, highest first.
     """
     check_params("params", params)
     check_positive_int("n_steps", n_steps)
@@ -226,18 +229,18 @@ def mixture_modes(params: MixtureParams, *, n_steps: int = 200, tol: float = 1e-
     log_alpha, mu, log_sigma = params
     B, K, D = mu.shape
     precision = torch.exp(-2 * log_sigma)                               # (B, K, D)
-    t = mu.detach().permute(1, 0, 2).clone()                            # (S=K starts, B, D)
+    y = mu.detach().permute(1, 0, 2).clone()                            # (S=K starts, B, D)
     with torch.no_grad():
         for _ in range(n_steps):
-            r = torch.softmax(component_log_prob(params, t), dim=-1)     # (S, B, K)
+            r = torch.softmax(component_log_prob(params, y), dim=-1)     # (S, B, K)
             weight = r.unsqueeze(-1) * precision                        # (S, B, K, D)
-            t_new = (weight * mu).sum(-2) / weight.sum(-2)
-            shift = (t_new - t).abs().max()
-            t = t_new
+            y_new = (weight * mu).sum(-2) / weight.sum(-2)
+            shift = (y_new - y).abs().max()
+            y = y_new
             if shift < tol:
                 break
-        log_p = torch.logsumexp(component_log_prob(params, t), dim=-1)  # (S, B)
-    location, log_p = t.permute(1, 0, 2), log_p.T                       # (B, K, D), (B, K)
+        log_p = torch.logsumexp(component_log_prob(params, y), dim=-1)  # (S, B)
+    location, log_p = y.permute(1, 0, 2), log_p.T                       # (B, K, D), (B, K)
     order = log_p.argsort(dim=-1, descending=True)
     location = location.gather(1, order.unsqueeze(-1).expand(B, K, D))
     log_p = log_p.gather(1, order)
@@ -251,11 +254,14 @@ def mixture_modes(params: MixtureParams, *, n_steps: int = 200, tol: float = 1e-
 
 
 class MixtureDensityNetwork(nn.Module):
-    """An MLP whose output parameterises a Gaussian mixture over ``t``.
+    """An MLP whose output parameterises a Gaussian mixture over ``y`` given ``x``.  Lecture 2 §1–5.
+
+    Every method that scores an answer takes it first and the input second, like an energy:
+    ``nll(y, x)``, ``log_prob(y, x)``, ``energy(y, x)``, ``density_grid(y_grid, x)``.
 
     >>> mdn = MixtureDensityNetwork(in_features=1, out_features=1, n_components=3)
     >>> params = mdn(torch.zeros(5, 1))       # MixtureParams with K=3 components
-    >>> loss = mdn.nll(torch.zeros(5, 1), torch.ones(5, 1))
+    >>> loss = mdn.nll(torch.ones(5, 1), torch.zeros(5, 1))      # -log p(y=1 | x=0), mean
     """
 
     def __init__(self, in_features: int, out_features: int, n_components: int,
@@ -266,47 +272,42 @@ class MixtureDensityNetwork(nn.Module):
         self.out_features = check_positive_int("out_features", out_features)
         self.n_components = check_positive_int("n_components", n_components)
         self.sigma_min = check_positive_float("sigma_min", sigma_min)
-        sizes = [in_features, *hidden]
-        layers: list[nn.Module] = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            layers += [nn.Linear(n_in, check_positive_int("hidden", n_out)), activation()]
-        n_raw = n_components + 2 * n_components * out_features
-        layers.append(nn.Linear(sizes[-1], n_raw))
-        self.net = nn.Sequential(*layers)
+        n_raw = n_components + 2 * n_components * out_features       # [alpha logits | mu | sigma logits]
+        self.net = mlp(in_features, check_widths("hidden", hidden), n_raw, activation=activation)
 
     def forward(self, x: torch.Tensor) -> MixtureParams:
         check_tensor("x", x, ndim=2, last_dim=self.in_features)
         return mdn_heads(self.net(x), self.n_components, self.out_features, self.sigma_min)
 
-    def nll(self, x: torch.Tensor, t: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-        """``-log p(t | x)``: the training loss."""
-        return mdn_nll(self(x), t, reduction)
+    def nll(self, y: torch.Tensor, x: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+        """``-log p(y | x)``: the training loss.  Lecture 2 §3."""
+        return mdn_nll(self(x), y, reduction)
 
-    def log_prob(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """``log p(t | x)`` for t of shape (B, D) or (S, B, D)."""
-        return mixture_log_prob(self(x), t)
+    def log_prob(self, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``log p(y | x)`` for y of shape (B, D) or (S, B, D).  Lecture 2 §3."""
+        return mixture_log_prob(self(x), y)
 
-    def energy(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """``E(x, t) = -log p(t | x)`` (an already-normalised energy)."""
-        return -self.log_prob(x, t)
+    def energy(self, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``E(y, x) = -log p(y | x)`` (an already-normalised energy).  Lecture 2 §1."""
+        return -self.log_prob(y, x)
 
     @torch.no_grad()
     def sample(self, x: torch.Tensor, n_samples: int = 1, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draws from ``p(t | x)``: shape (n_samples, B, D)."""
+        """Draws from ``p(y | x)``: shape (n_samples, B, D).  Lecture 2 §3."""
         return sample_mixture(self(x), n_samples, generator=generator)
 
     @torch.no_grad()
     def modes(self, x: torch.Tensor, **kwargs) -> Modes:
-        """The distinct modes of ``p(t | x)``, most probable first (see :func:`mixture_modes`)."""
+        """The distinct modes of ``p(y | x)``, most probable first (see :func:`mixture_modes`).  Lecture 2 §3–4."""
         return mixture_modes(self(x), **kwargs)
 
     @torch.no_grad()
-    def density_grid(self, x: torch.Tensor, t_grid: torch.Tensor) -> torch.Tensor:
-        """``p(t | x)`` for every ``x`` (B, in) and every grid point ``t`` (G, D): shape (G, B).
+    def density_grid(self, y_grid: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``p(y | x)`` for every grid point ``y`` (G, D) and every ``x`` (B, in): shape (G, B).
 
-        Used for heat maps of the conditional density.
+        Used for heat maps of the conditional density.  Lecture 2 §3–4.
         """
         params = self(x)
-        check_tensor("t_grid", t_grid, ndim=2, last_dim=self.out_features)
-        t = t_grid.unsqueeze(1).expand(-1, x.shape[0], -1)                # (G, B, D)
-        return mixture_log_prob(params, t).exp()
+        check_tensor("y_grid", y_grid, ndim=2, last_dim=self.out_features)
+        y = y_grid.unsqueeze(1).expand(-1, x.shape[0], -1)                # (G, B, D)
+        return mixture_log_prob(params, y).exp()

@@ -21,12 +21,14 @@ from torch import nn
 
 from .._checks import check_generator, check_positive_int, check_tensor, describe
 from ..gibbs import free_energy
+from .mlp import check_widths, mlp
 
 __all__ = ["MLPEnergy", "KMeansEnergy"]
 
 
 class MLPEnergy(nn.Module):
     """``E_W(x, y) = MLP([x, y])`` -> one number per row.
+    Lecture 3 §3, Lecture 4 §2–4, Lecture 6 §8, Lecture 12 §2, homework 4.
 
     ``y_dim``: size of y; ``x_dim``: size of x (0 for an unconditional energy
     ``E_W(y)``); ``hidden``: the width of each hidden layer (SiLU) -- an int, used for
@@ -43,10 +45,10 @@ class MLPEnergy(nn.Module):
         if isinstance(hidden, int):
             widths = (check_positive_int("hidden", hidden),) * check_positive_int("depth", 2 if depth is None else depth)
         else:
-            widths = _check_hidden(hidden)
+            widths = check_widths("hidden", hidden, allow_empty=False)
             if depth is not None and depth != len(widths):
                 raise ValueError(f"depth: expected None or len(hidden) = {len(widths)}, got {describe(depth)}")
-        self.net = _mlp((self.x_dim + self.y_dim, *widths, 1))
+        self.net = mlp(self.x_dim + self.y_dim, widths, 1)
         self.nonnegative = bool(nonnegative)
 
     def forward(self, y: torch.Tensor, x: torch.Tensor | None = None) -> torch.Tensor:
@@ -66,24 +68,6 @@ class MLPEnergy(nn.Module):
         return nn.functional.softplus(out) if self.nonnegative else out
 
 
-def _mlp(sizes: Sequence[int]) -> nn.Sequential:
-    """Linear layers of the given sizes with SiLU in between (smooth, so ∇_Y E is smooth)."""
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(nn.SiLU())
-    return nn.Sequential(*layers)
-
-
-def _check_hidden(hidden) -> tuple[int, ...]:
-    """Hidden widths as a non-empty tuple of positive ints, or a ValueError naming ``hidden``."""
-    if (not isinstance(hidden, (tuple, list)) or not hidden
-            or not all(isinstance(h, int) and h > 0 for h in hidden)):
-        raise ValueError(f"hidden: expected a tuple of positive ints, got {describe(hidden)}")
-    return tuple(hidden)
-
-
 def _broadcast_rows(name: str, x: torch.Tensor, n: int) -> torch.Tensor:
     if x.shape[0] != 1:
         raise ValueError(f"{name}: expected 1 or {n} rows to match y, got {describe(x)}")
@@ -91,7 +75,7 @@ def _broadcast_rows(name: str, x: torch.Tensor, n: int) -> torch.Tensor:
 
 
 class KMeansEnergy(nn.Module):
-    r"""K-means as an energy with a discrete latent ``z ∈ {1..K}``:
+    r"""K-means as an energy with a discrete latent ``z ∈ {1..K}``:  Lecture 4 §4–5.
 
     ``E(y, z) = |y - w_z|²``,  ``F_∞(y) = min_z E(y, z)`` (K-means),
     ``F_β(y) = -1/β log Σ_z e^{-β |y - w_z|²}`` (soft K-means, β < ∞).
@@ -110,7 +94,7 @@ class KMeansEnergy(nn.Module):
         self.prototypes = nn.Parameter(scale * torch.randn(n_prototypes, dim, generator=generator))
 
     def latent_energy(self, y: torch.Tensor) -> torch.Tensor:
-        """``E(y, z) = |y - w_z|²`` for every prototype: (N, D) -> (N, K)."""
+        """``E(y, z) = |y - w_z|²`` for every prototype: (N, D) -> (N, K).  Lecture 4 §4–5."""
         check_tensor("y", y, ndim=2, last_dim=self.prototypes.shape[1])
         return (y[:, None, :] - self.prototypes).square().sum(-1)
 

@@ -1,4 +1,4 @@
-r"""Restricted Boltzmann machines (Smolensky, 1986; Hinton, 2002).
+r"""Restricted Boltzmann machines (Smolensky, 1986; Hinton, 2002) -- Lecture 8, homework 2.
 
 A Boltzmann machine whose units form two layers, visible ``v`` (n_v) and hidden
 ``h`` (n_h), with no connections inside a layer. Weights ``W`` (n_v, n_h),
@@ -23,13 +23,20 @@ likely, ``p(v, h) = exp(-E(v, h)) / Z``.
     \quad p(v \mid h) = \mathcal N(b + \sigma \odot W h,\ \operatorname{diag}\sigma^2),
     \quad p(h_j = 1 \mid v) = \sigma(c_j + (v / \sigma)^\top W_{:j}).
 
-Because each layer is conditionally independent given the other, **block
-Gibbs** resamples a whole layer at once. Learning ascends ``mean log p(v)``,
-whose gradient is ``-<dF/dθ>_data + <dF/dθ>_model``; **CD-k** starts the model
-chain at the data and runs k block-Gibbs steps, **PCD** (Tieleman, 2008) keeps
-persistent chains between updates. ``Z`` can be computed exactly by
-enumerating the smaller layer (``2**min(n_v, n_h)`` terms) and estimated by
-**annealed importance sampling** otherwise (Salakhutdinov & Murray, 2008).
+Because each layer is conditionally independent given the other, **block Gibbs**
+resamples a whole layer at once (Lecture 8 §4). ``Z`` is computed exactly by enumerating
+the smaller layer (``2**min(n_v, n_h)`` terms) and estimated by annealed importance
+sampling otherwise (:meth:`BernoulliRBM.annealing_path` with
+:func:`energylab.samplers.ais_log_partition`, Lecture 8 §2 and §5).  Learning (CD-k, PCD)
+lives in :mod:`energylab.train.contrastive_divergence`.
+
+**Per-row biases.** Every method that uses the biases takes an optional ``biases``
+(:class:`Biases`): ``b`` of shape (n_v,) or (B, n_v), ``c`` of shape (n_h,) or (B, n_h), one
+row per row of the batch.  By default the model's own ``(self.b, self.c)`` are used.  A
+conditional RBM (lecture 9), whose input ``x`` shifts the biases of each example
+(``b + A x``, ``c + B x``), passes its shifted biases and reuses all of this -- Gibbs chains,
+free energies and the CD/PCD estimators, which return the gradient with respect to the
+bias tensors it was given (per row when they are per row).
 """
 from __future__ import annotations
 
@@ -41,39 +48,52 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
-from ..samplers.ais import AISResult, beta_schedule, summarize_ais
-from ..samplers.exact import enumerate_states
-from ..samplers.gibbs import sample_bernoulli
+from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
+from ..samplers.gibbs_sampling import sample_bernoulli
 
 __all__ = [
+    "Biases",
+    "RBMGradient",
+    "RBM",
     "BernoulliRBM",
     "GaussianBernoulliRBM",
-    "RBMGradient",
-    "PersistentChains",
-    "cd_gradient",
-    "pcd_gradient",
-    "apply_gradient",
-    "train_rbm",
-    "ais_log_partition",
+    "RBMAnnealingPath",
     "base_rate_bias",
 ]
 
-#: Enumerate at most 2**MAX_EXACT_UNITS states for the exact partition function.
-MAX_EXACT_UNITS = 24
 _CHUNK = 2**14  # states per chunk when enumerating
 
 
+class Biases(NamedTuple):
+    """The biases an RBM computes with: visible ``b`` (n_v,) or (B, n_v) and hidden ``c`` (n_h,)
+    or (B, n_h) -- shared by every row, or one row per example (a conditional RBM).
+    Lecture 8 §1 (and lecture 9's conditional RBM)."""
+
+    b: torch.Tensor
+    c: torch.Tensor
+
+
 class RBMGradient(NamedTuple):
-    """Ascent direction for ``mean log p(v)`` (or sufficient statistics), one entry per parameter."""
+    """Ascent direction for ``mean log p(v)`` (or sufficient statistics), one entry per
+    parameter: ``W`` (n_v, n_h), ``b`` (n_v,) and ``c`` (n_h,) -- or (B, ·) for per-row
+    biases.  Lecture 8 §2, homework 2."""
 
-    W: torch.Tensor  # (n_v, n_h)
-    b: torch.Tensor  # (n_v,)
-    c: torch.Tensor  # (n_h,)
+    W: torch.Tensor
+    b: torch.Tensor
+    c: torch.Tensor
 
 
-class _RBM(nn.Module):
-    """What both RBMs share: parameters, hidden conditionals, block Gibbs, the
-    hidden-side partition function. Subclasses define the visible layer."""
+class RBM(nn.Module):
+    """What every RBM shares (Lecture 8 §1): the parameters ``W`` (n_v, n_h), ``b`` (n_v,),
+    ``c`` (n_h,); the hidden conditional; block Gibbs; the weighted sufficient statistics
+    that CD/PCD ascend; the exact ``log Z`` over the hidden layer.
+
+    A subclass defines its visible layer with five methods: :meth:`visible_input` (what the
+    visible layer sends up), :meth:`bias_input` (``-∂E/∂b``), :meth:`visible_mean`,
+    :meth:`sample_visible` and :meth:`free_energy`, plus ``_log_z_over_hidden`` for the exact
+    partition function.  :class:`BernoulliRBM` and :class:`GaussianBernoulliRBM` are the two
+    of the course; conditional RBMs, DBN layers and DBMs build on the same methods.
+    """
 
     def __init__(self, n_visible, n_hidden, *, weight_scale, generator, dtype, device):
         super().__init__()
@@ -88,110 +108,168 @@ class _RBM(nn.Module):
         self.c = nn.Parameter(torch.zeros(n_hidden, dtype=dtype, device=device))
 
     # ----- checks --------------------------------------------------------------
-    def _v(self, v, name="v"):
+    def check_visible(self, v, name="v") -> torch.Tensor:
+        """``v`` as a (B, n_v) floating tensor, or a clear error naming ``name``.
+        Library only: the argument check shared by the RBM family and train.contrastive_divergence."""
         return check_tensor(name, v, ndim=2, last_dim=self.n_visible)
 
-    def _h(self, h, name="h"):
+    def check_hidden(self, h, name="h") -> torch.Tensor:
+        """``h`` as a (B, n_h) floating tensor, or a clear error naming ``name``.
+        Library only: the argument check shared by the RBM family and train.contrastive_divergence."""
         return check_tensor(name, h, ndim=2, last_dim=self.n_hidden)
 
-    # ----- conditionals ----------------------------------------------------------
-    def _visible_input(self, v):
-        """What the visible layer sends up: ``v`` (Bernoulli) or ``v / sigma`` (Gaussian)."""
+    def check_biases(self, biases: Biases | None = None, rows: int | None = None) -> Biases:
+        """The biases to compute with: the model's own ``(b, c)`` when ``biases`` is None, else
+        ``biases`` checked -- ``b`` (n_v,) or (rows, n_v), ``c`` (n_h,) or (rows, n_h).
+        Library only: the argument check shared by the RBM family and train.contrastive_divergence."""
+        if biases is None:
+            return Biases(self.b, self.c)
+        if not isinstance(biases, tuple) or len(biases) != 2:
+            raise TypeError(f"biases: expected Biases(b, c), got {describe(biases)}")
+        for name, value, size in (("biases.b", biases[0], self.n_visible), ("biases.c", biases[1], self.n_hidden)):
+            check_tensor(name, value, ndim=(1, 2), last_dim=size)
+            if value.dim() == 2 and rows is not None and value.shape[0] != rows:
+                raise ValueError(f"{name}: expected ({size},) or ({rows}, {size}) (one row per example), "
+                                 f"got {describe(value)}")
+        return Biases(*biases)
+
+    def _resolve(self, biases, rows_like):
+        """The model's ``(b, c)`` when ``biases`` is None (the fast, common case), else checked ones."""
+        if biases is None:
+            return self.b, self.c
+        return self.check_biases(biases, rows_like.shape[0])
+
+    def _visible_bias(self, biases, rows_like):
+        return self.b if biases is None else self.check_biases(biases, rows_like.shape[0]).b
+
+    def _hidden_bias(self, biases, rows_like):
+        return self.c if biases is None else self.check_biases(biases, rows_like.shape[0]).c
+
+    # ----- the visible layer (defined by subclasses) ------------------------------
+    def visible_input(self, v: torch.Tensor) -> torch.Tensor:
+        """What the visible layer sends up to the hidden units: ``v`` (Bernoulli) or ``v / σ`` (Gaussian).
+        Lecture 8 §1–2 (the statistics CD ascends)."""
         return v
 
-    def hidden_probs(self, v: torch.Tensor) -> torch.Tensor:
-        """``p(h_j = 1 | v)``, shape (B, n_h)."""
-        return self._hidden_probs(self._v(v))
+    def bias_input(self, v: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """``-∂E/∂b`` at ``v``: ``v`` (Bernoulli) or ``(v - b) / σ²`` (Gaussian).
+        Lecture 8 §1–2 (the statistics CD ascends)."""
+        return v
 
-    def _hidden_probs(self, v):  # unchecked: the training loops check once, then call these
-        return torch.addmm(self.c, self._visible_input(v), self.W).sigmoid_()
-
-    def sample_hidden(self, v: torch.Tensor, *, generator=None) -> torch.Tensor:
-        """``h ~ p(h | v)``, shape (B, n_h)."""
-        return sample_bernoulli(self.hidden_probs(v), generator=generator)
-
-    def sample_visible(self, h: torch.Tensor, *, generator=None) -> torch.Tensor:
-        """``v ~ p(v | h)``, shape (B, n_v)."""
-        return self._sample_visible(self._h(h), generator)
-
-    def _sample_visible(self, h, generator):
+    def visible_mean(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
+        """``E[v | h]``, shape (B, n_v).  Lecture 8 §4 (the frames of gibbs_chain)."""
         raise NotImplementedError
 
+    def sample_visible(self, h: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
+        """``v ~ p(v | h)``, shape (B, n_v).  Lecture 8 §4, homework 2."""
+        raise NotImplementedError
+
+    def free_energy(self, v: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
+        """``F(v) = -log Σ_h e^{-E(v, h)}``, shape (B,).  Lecture 8 §1–2, §5."""
+        raise NotImplementedError
+
+    def _log_z_over_hidden(self, h: torch.Tensor, biases: Biases) -> torch.Tensor:
+        """``log Σ_v exp(-E(v, h))`` for a (S, n_h) batch of hidden states, (S,)."""
+        raise NotImplementedError
+
+    # ----- the hidden layer and block Gibbs ------------------------------------------
+    def hidden_probs(self, v: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
+        """``p(h_j = 1 | v) = σ(c_j + visible_input(v)^T W_:j)``, shape (B, n_h).  Lecture 8 §1."""
+        c = self._hidden_bias(biases, self.check_visible(v))
+        return torch.addmm(c, self.visible_input(v), self.W).sigmoid_()
+
+    def sample_hidden(self, v: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
+        """``h ~ p(h | v)``, shape (B, n_h).  Lecture 8 §4."""
+        return sample_bernoulli(self.hidden_probs(v, biases=biases), generator=generator)
+
     @torch.no_grad()
-    def gibbs(self, v: torch.Tensor, n_steps: int = 1, *, generator=None) -> torch.Tensor:
-        """``n_steps`` of block Gibbs ``v -> h ~ p(h|v) -> v ~ p(v|h)`` for every row of ``v``."""
-        self._v(v)
-        check_positive_int("n_steps", n_steps, minimum=0)
+    def gibbs(self, v: torch.Tensor, n_sweeps: int = 1, *, biases: Biases | None = None,
+              generator=None) -> torch.Tensor:
+        """``n_sweeps`` block-Gibbs sweeps ``v -> h ~ p(h|v) -> v ~ p(v|h)`` for every row of ``v``.
+        Lecture 8 §4."""
+        self.check_visible(v)
+        check_positive_int("n_sweeps", n_sweeps, minimum=0)
         check_generator("generator", generator, like=v)
-        for _ in range(n_steps):
-            v = self.sample_visible(self.sample_hidden(v, generator=generator), generator=generator)
+        for _ in range(n_sweeps):
+            h = self.sample_hidden(v, biases=biases, generator=generator)
+            v = self.sample_visible(h, biases=biases, generator=generator)
         return v
 
     @torch.no_grad()
-    def gibbs_chain(self, v: torch.Tensor, n_steps: int, *, every: int = 1, generator=None) -> torch.Tensor:
-        """The visible states of block-Gibbs chains started at ``v`` (B, n_v), recorded
-        every ``every`` steps: shape (n_steps // every + 1, B, n_v), first row = ``v``.
-        Recorded frames are the *means* ``E[v | h]`` (clearer pictures than samples)."""
-        self._v(v)
-        check_positive_int("n_steps", n_steps, minimum=0)
+    def gibbs_chain(self, v: torch.Tensor, n_sweeps: int, *, every: int = 1, biases: Biases | None = None,
+                    generator=None) -> torch.Tensor:
+        """The visible states of block-Gibbs chains started at ``v`` (B, n_v), recorded every
+        ``every`` sweeps: shape (n_sweeps // every + 1, B, n_v), first row = ``v``.  Recorded
+        frames are the *means* ``E[v | h]`` (clearer pictures than samples).  Lecture 8 §4."""
+        self.check_visible(v)
+        check_positive_int("n_sweeps", n_sweeps, minimum=0)
         check_positive_int("every", every)
         frames = [v]
-        for step in range(1, n_steps + 1):
-            h = self.sample_hidden(v, generator=generator)
-            v = self.sample_visible(h, generator=generator)
-            if step % every == 0:
-                frames.append(self.visible_mean(h))
+        for sweep in range(1, n_sweeps + 1):
+            h = self.sample_hidden(v, biases=biases, generator=generator)
+            v = self.sample_visible(h, biases=biases, generator=generator)
+            if sweep % every == 0:
+                frames.append(self.visible_mean(h, biases=biases))
         return torch.stack(frames)
 
-    # ----- energies ------------------------------------------------------------------
-    def free_energy(self, v: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-    def _bias_input(self, v):
-        """``-dE/db``: ``v`` (Bernoulli) or ``(v - b) / sigma^2`` (Gaussian)."""
-        return v
-
-    def weighted_statistics(self, x: torch.Tensor, probs: torch.Tensor, weights: torch.Tensor) -> RBMGradient:
-        """``sum_r weights_r * (-dE/dθ)(x_r, h = probs_r)`` over the rows r of ``x`` (R, n_v),
-        ``probs = p(h | x)`` (R, n_h), ``weights`` (R,). For Bernoulli units:
-        ``W: x^T diag(w) probs``, ``b: w^T x``, ``c: w^T probs``."""
-        return RBMGradient(self._visible_input(x).T @ (probs * weights[:, None]),
-                           weights @ self._bias_input(x), weights @ probs)
-
-    def gradient(self, v_data, probs_data, v_model, probs_model) -> RBMGradient:
-        """``<-dF/dθ>_data - <-dF/dθ>_model`` (``-dF/dθ`` is ``-dE/dθ`` with ``h`` replaced
-        by ``p(h | v)``): the weighted statistics of the stacked rows, data rows
-        weighted ``+1/n_data`` and model rows ``-1/n_model``."""
-        weights = _phase_weights(v_data.shape[0], v_model.shape[0], v_data)
-        return self.weighted_statistics(torch.cat([v_data, v_model]), torch.cat([probs_data, probs_model]), weights)
+    # ----- sufficient statistics (what CD/PCD ascend) ------------------------------------
+    def statistics(self, v: torch.Tensor, probs: torch.Tensor, weights: torch.Tensor, *,
+                   biases: Biases | None = None) -> RBMGradient:
+        """``Σ_r weights_r · (-∂E/∂θ)(v_r, h = probs_r)`` over the rows r of ``v`` (R, n_v), with
+        ``probs = p(h | v)`` (R, n_h) and ``weights`` (R,).  For Bernoulli units:
+        ``W: vᵀ diag(w) probs``, ``b: wᵀ v``, ``c: wᵀ probs``.  With per-row ``biases`` (R, ·)
+        the ``b`` and ``c`` entries stay per row, ``w_r · (-∂E/∂b_r)``, shape (R, ·).
+        Lecture 8 §2; :mod:`energylab.train.contrastive_divergence` builds CD and PCD on it."""
+        b, c = self.check_biases(biases, v.shape[0])
+        stat_W = self.visible_input(v).T @ (probs * weights[:, None])
+        if b.dim() == 2 or c.dim() == 2:
+            stat_b = weights[:, None] * self.bias_input(v, b)
+            stat_c = weights[:, None] * probs
+            return RBMGradient(stat_W, stat_b if b.dim() == 2 else stat_b.sum(0),
+                               stat_c if c.dim() == 2 else stat_c.sum(0))
+        return RBMGradient(stat_W, weights @ self.bias_input(v, b), weights @ probs)
 
     @torch.no_grad()
-    def _ascend_(self, x, probs, weights):
-        """``θ += weighted_statistics(x, probs, weights)``, in place (the training loop's update)."""
-        self.b.addmv_(self._bias_input(x).T, weights)  # before W: the Gaussian b-statistic reads b
-        self.W.addmm_(self._visible_input(x).T, probs * weights[:, None])
+    def ascend_(self, v: torch.Tensor, probs: torch.Tensor, weights: torch.Tensor) -> None:
+        """``θ += statistics(v, probs, weights)`` in place, with the model's own biases (the
+        update of :func:`energylab.train.train_rbm`; fold the learning rate into ``weights``).
+        Library only: the in-place update of train_rbm (Lecture 8 §2)."""
+        self.b.addmv_(self.bias_input(v, self.b).T, weights)  # before W: the Gaussian b-statistic reads b
+        self.W.addmm_(self.visible_input(v).T, probs * weights[:, None])
         self.c.addmv_(probs.T, weights)
 
-    def _log_z_over_hidden(self, h: torch.Tensor) -> torch.Tensor:
-        """``log sum_v exp(-E(v, h))`` for a (S, n_h) batch of hidden states, (S,)."""
-        raise NotImplementedError
-
-    def log_partition(self) -> torch.Tensor:
-        """Exact ``log Z`` by enumerating the hidden layer (``2**n_h`` states, chunked)."""
-        if self.n_hidden > MAX_EXACT_UNITS:
+    # ----- the partition function ---------------------------------------------------------
+    def log_partition(self, *, biases: Biases | None = None) -> torch.Tensor:
+        """Exact ``log Z`` by enumerating the hidden layer (``2**n_h`` states, chunked).
+        ``biases`` may replace the model's (shared (D,) biases only).  Lecture 8 §5."""
+        biases = self._shared_biases(biases)
+        if self.n_hidden > MAX_ENUMERATED_UNITS:
             raise ValueError(f"n_hidden: exact log Z enumerates 2**n_hidden states; expected at most "
-                             f"{MAX_EXACT_UNITS} hidden units, got {self.n_hidden}")
-        return _chunked_logsumexp(self.n_hidden, self._log_z_over_hidden, self.W)
+                             f"{MAX_ENUMERATED_UNITS} hidden units, got {self.n_hidden}")
+        return _chunked_logsumexp(self.n_hidden, lambda h: self._log_z_over_hidden(h, biases), self.W)
 
-    def log_prob(self, v: torch.Tensor, log_z: torch.Tensor | None = None) -> torch.Tensor:
-        """Exact ``log p(v) = -F(v) - log Z`` (pass ``log_z`` to reuse it), shape (B,)."""
-        return -self.free_energy(v) - (self.log_partition() if log_z is None else log_z)
+    def _shared_biases(self, biases):
+        biases = self.check_biases(biases)
+        if biases.b.dim() != 1 or biases.c.dim() != 1:
+            raise ValueError(f"biases: exact log Z needs shared biases b (n_v,) and c (n_h,) -- call it once per "
+                             f"row for per-row biases; got b {describe(biases.b)}, c {describe(biases.c)}")
+        return biases
+
+    def log_prob(self, v: torch.Tensor, log_z: torch.Tensor | None = None, *,
+                 biases: Biases | None = None) -> torch.Tensor:
+        """Exact ``log p(v) = -F(v) - log Z`` (pass ``log_z`` to reuse it), shape (B,).  Lecture 8 §5–6."""
+        log_z = self.log_partition(biases=biases) if log_z is None else log_z
+        return -self.free_energy(v, biases=biases) - log_z
 
     def reconstruction_error(self, v: torch.Tensor) -> torch.Tensor:
         """Mean squared difference between ``v`` and its mean-field reconstruction
-        ``E[v | h = p(h | v)]``: cheap to monitor, but *not* the likelihood."""
-        self._v(v)
+        ``E[v | h = p(h | v)]``: cheap to monitor, but *not* the likelihood.  Lecture 8, what can go wrong."""
         return ((v - self.visible_mean(self.hidden_probs(v))) ** 2).sum(-1).mean()
+
+
+def _dot(rows: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """``rows · bias`` per row, for a shared (D,) or a per-row (B, D) bias: (B,)."""
+    return rows @ bias if bias.dim() == 1 else (rows * bias).sum(-1)
 
 
 def _chunked_logsumexp(n_units, log_terms, like) -> torch.Tensor:
@@ -201,8 +279,9 @@ def _chunked_logsumexp(n_units, log_terms, like) -> torch.Tensor:
     return torch.logsumexp(torch.stack(parts), 0)
 
 
-class BernoulliRBM(_RBM):
-    """Bernoulli–Bernoulli RBM (binary visible and hidden units); equations in the module docstring.
+class BernoulliRBM(RBM):
+    """Bernoulli–Bernoulli RBM (binary visible and hidden units); equations in the module
+    docstring.  Lecture 8 §1–5, homework 2.
 
     Args:
         n_visible, n_hidden: layer sizes.
@@ -215,52 +294,53 @@ class BernoulliRBM(_RBM):
         super().__init__(n_visible, n_hidden, weight_scale=weight_scale, generator=generator,
                          dtype=dtype, device=device)
 
-    def energy(self, v: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-        """``E(v, h) = -v^T W h - b^T v - c^T h``, shape (B,)."""
-        self._v(v), self._h(h)
-        return -((v @ self.W) * h).sum(-1) - v @ self.b - h @ self.c
+    def energy(self, v: torch.Tensor, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
+        """``E(v, h) = -v^T W h - b^T v - c^T h``, shape (B,).  Lecture 8 §1."""
+        self.check_visible(v), self.check_hidden(h)
+        b, c = self.check_biases(biases, v.shape[0])
+        return -((v @ self.W) * h).sum(-1) - _dot(v, b) - _dot(h, c)
 
-    def visible_probs(self, h: torch.Tensor) -> torch.Tensor:
-        """``p(v_i = 1 | h)``, shape (B, n_v)."""
-        return self._visible_probs(self._h(h))
+    def visible_probs(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
+        """``p(v_i = 1 | h) = σ(b_i + W_i: h)``, shape (B, n_v).  Lecture 8 §1."""
+        b = self._visible_bias(biases, self.check_hidden(h))
+        return torch.addmm(b, h, self.W.T).sigmoid_()
 
     visible_mean = visible_probs
 
-    def _visible_probs(self, h):
-        return torch.addmm(self.b, h, self.W.T).sigmoid_()
+    def sample_visible(self, h: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
+        """``v ~ p(v | h)``, shape (B, n_v).  Lecture 8 §4."""
+        return sample_bernoulli(self.visible_probs(h, biases=biases), generator=generator)
 
-    def _sample_visible(self, h, generator):
-        return sample_bernoulli(self._visible_probs(h), generator=generator)
+    def free_energy(self, v: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
+        """``F(v) = -b^T v - Σ_j softplus(c_j + v^T W_:j)``, shape (B,).  Lecture 8 §1."""
+        b, c = self._resolve(biases, self.check_visible(v))
+        return -_dot(v, b) - F.softplus(torch.addmm(c, v, self.W)).sum(-1)
 
-    def free_energy(self, v: torch.Tensor) -> torch.Tensor:
-        """``F(v) = -b^T v - sum_j softplus(c_j + v^T W_:j)``, shape (B,)."""
-        self._v(v)
-        return -v @ self.b - F.softplus(torch.addmm(self.c, v, self.W)).sum(-1)
-
-    def _log_z_over_hidden(self, h):
+    def _log_z_over_hidden(self, h, biases):
         # sum over v of exp(-E) factorises: exp(c.h) prod_i (1 + exp(b_i + W_i. h))
-        return h @ self.c + F.softplus(torch.addmm(self.b, h, self.W.T)).sum(-1)
+        return h @ biases.c + F.softplus(torch.addmm(biases.b, h, self.W.T)).sum(-1)
 
-    def log_partition(self) -> torch.Tensor:
+    def log_partition(self, *, biases: Biases | None = None) -> torch.Tensor:
         """Exact ``log Z``, enumerating the smaller layer: ``logsumexp_v(-F(v))`` when
-        ``n_v <= n_h``, otherwise the hidden-side sum."""
+        ``n_v <= n_h``, otherwise the hidden-side sum.  Lecture 8 §5."""
+        biases = self._shared_biases(biases)
         if self.n_visible <= self.n_hidden:
-            if self.n_visible > MAX_EXACT_UNITS:
+            if self.n_visible > MAX_ENUMERATED_UNITS:
                 raise ValueError(f"exact log Z enumerates the smaller layer; expected at most "
-                                 f"{MAX_EXACT_UNITS} units in it, got {self.n_visible} visible "
+                                 f"{MAX_ENUMERATED_UNITS} units in it, got {self.n_visible} visible "
                                  f"and {self.n_hidden} hidden")
-            return _chunked_logsumexp(self.n_visible, lambda v: -self.free_energy(v), self.W)
-        return super().log_partition()
+            return _chunked_logsumexp(self.n_visible, lambda v: -self.free_energy(v, biases=biases), self.W)
+        return super().log_partition(biases=biases)
 
     def pseudo_log_likelihood(self, v: torch.Tensor, *, generator=None) -> torch.Tensor:
-        r"""Log pseudo-likelihood ``sum_i log p(v_i | v_{-i})``, shape (B,).
+        r"""Log pseudo-likelihood ``sum_i log p(v_i | v_{-i})``, shape (B,).  Lecture 8 §2.
 
         For binary ``v``, ``log p(v_i | v_{-i}) = log sigma(F(v^{(i)}) - F(v))`` where
         ``v^{(i)}`` has unit ``i`` flipped (``v_i -> 1 - v_i``). Without a generator
         the sum runs over all units; with one, each row uses one random unit times
         ``n_v`` -- an unbiased estimate and exactly scikit-learn's ``score_samples``.
         """
-        self._v(v)
+        self.check_visible(v)
         check_generator("generator", generator, like=v)
         free = self.free_energy(v)  # (B,)
         if generator is not None:
@@ -275,10 +355,18 @@ class BernoulliRBM(_RBM):
         free_flipped = -(v @ self.b)[:, None] - delta * self.b - F.softplus(pre).sum(-1)
         return F.logsigmoid(free_flipped - free[:, None]).sum(-1)
 
+    def annealing_path(self, base_bias: torch.Tensor | None = None) -> "RBMAnnealingPath":
+        """The AIS path from the base-rate model with visible biases ``base_bias`` (default 0,
+        see :func:`base_rate_bias`) to this RBM; give it to
+        :func:`energylab.samplers.ais_log_partition`.  Lecture 8 §2 and §5."""
+        base = torch.zeros_like(self.b) if base_bias is None else \
+            check_tensor("base_bias", base_bias, ndim=1, last_dim=self.n_visible).to(self.b)
+        return RBMAnnealingPath(self, base.detach())
 
-class GaussianBernoulliRBM(_RBM):
-    """Gaussian–Bernoulli RBM: real visible units with fixed widths ``sigma``
-    (a buffer, default 1: standardise the data first), binary hidden units."""
+
+class GaussianBernoulliRBM(RBM):
+    """Gaussian–Bernoulli RBM: real visible units with fixed widths ``sigma`` (a buffer,
+    default 1: standardise the data first), binary hidden units.  Lecture 8 §6."""
 
     def __init__(self, n_visible: int, n_hidden: int, *, sigma: float | torch.Tensor = 1.0,
                  weight_scale: float = 0.01, generator=None, dtype=torch.float32, device=None):
@@ -289,228 +377,91 @@ class GaussianBernoulliRBM(_RBM):
             raise ValueError(f"sigma: expected positive widths, got {describe(sigma)}")
         self.register_buffer("sigma", sigma)
 
-    def _visible_input(self, v):
+    def visible_input(self, v):
+        """``v / σ``: what the Gaussian visible layer sends up.  Lecture 8 §6."""
         return v / self.sigma
 
-    def energy(self, v: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-        """``E(v, h) = sum_i (v_i - b_i)^2 / 2 sigma_i^2 - (v/sigma)^T W h - c^T h``, shape (B,)."""
-        self._v(v), self._h(h)
-        quad = (((v - self.b) / self.sigma) ** 2).sum(-1) / 2
-        return quad - ((self._visible_input(v) @ self.W) * h).sum(-1) - h @ self.c
+    def bias_input(self, v, b):
+        """``-∂E/∂b = (v - b) / σ²``.  Lecture 8 §6."""
+        return (v - b) / self.sigma**2
 
-    def visible_mean(self, h: torch.Tensor) -> torch.Tensor:
-        """``E[v | h] = b + sigma * (W h)``, shape (B, n_v)."""
-        self._h(h)
-        return self.b + self.sigma * (h @ self.W.T)
+    def energy(self, v: torch.Tensor, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
+        """``E(v, h) = Σ_i (v_i - b_i)² / 2σ_i² - (v/σ)^T W h - c^T h``, shape (B,).  Lecture 8 §6."""
+        self.check_visible(v), self.check_hidden(h)
+        b, c = self.check_biases(biases, v.shape[0])
+        quad = (((v - b) / self.sigma) ** 2).sum(-1) / 2
+        return quad - ((self.visible_input(v) @ self.W) * h).sum(-1) - _dot(h, c)
 
-    def _sample_visible(self, h, generator):
-        """``v ~ N(b + sigma * W h, sigma^2)``, shape (B, n_v)."""
-        mean = self.visible_mean(h)
+    def visible_mean(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
+        """``E[v | h] = b + σ ⊙ (W h)``, shape (B, n_v).  Lecture 8 §6."""
+        b = self._visible_bias(biases, self.check_hidden(h))
+        return b + self.sigma * (h @ self.W.T)
+
+    def sample_visible(self, h: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
+        """``v ~ N(b + σ ⊙ W h, σ²)``, shape (B, n_v).  Lecture 8 §6."""
+        mean = self.visible_mean(h, biases=biases)
         noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype, device=mean.device)
         return mean + self.sigma * noise
 
-    def free_energy(self, v: torch.Tensor) -> torch.Tensor:
-        """``F(v) = sum_i (v_i - b_i)^2 / 2 sigma_i^2 - sum_j softplus(c_j + (v/sigma)^T W_:j)``."""
-        self._v(v)
-        quad = (((v - self.b) / self.sigma) ** 2).sum(-1) / 2
-        return quad - F.softplus(torch.addmm(self.c, self._visible_input(v), self.W)).sum(-1)
+    def free_energy(self, v: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
+        """``F(v) = Σ_i (v_i - b_i)² / 2σ_i² - Σ_j softplus(c_j + (v/σ)^T W_:j)``.  Lecture 8 §6."""
+        b, c = self._resolve(biases, self.check_visible(v))
+        quad = (((v - b) / self.sigma) ** 2).sum(-1) / 2
+        return quad - F.softplus(torch.addmm(c, self.visible_input(v), self.W)).sum(-1)
 
-    def _bias_input(self, v):
-        return (v - self.b) / self.sigma**2
-
-    def _log_z_over_hidden(self, h):
+    def _log_z_over_hidden(self, h, biases):
         # the Gaussian integral over v: c.h + (b/sigma).(W h) + |W h|^2 / 2 + sum_i log(sqrt(2 pi) sigma_i)
         wh = h @ self.W.T  # (S, n_v)
         const = (0.5 * math.log(2 * math.pi) + self.sigma.log()).sum()
-        return h @ self.c + wh @ (self.b / self.sigma) + 0.5 * (wh**2).sum(-1) + const
+        return h @ biases.c + wh @ (biases.b / self.sigma) + 0.5 * (wh**2).sum(-1) + const
 
 
-# ----- learning ------------------------------------------------------------------------
-class PersistentChains:
-    """The fantasy particles of PCD: hidden states (n_chains, n_h) kept between updates.
-
-    Like scikit-learn, the chains store *hidden* states and start at zero."""
-
-    def __init__(self, rbm: _RBM, n_chains: int, *, hidden: torch.Tensor | None = None):
-        check_positive_int("n_chains", n_chains)
-        if hidden is None:
-            hidden = torch.zeros(n_chains, rbm.n_hidden, dtype=rbm.W.dtype, device=rbm.W.device)
-        rbm._h(hidden, "hidden")
-        self.hidden = hidden
-
-
-def _phase_weights(n_data: int, n_model: int, like: torch.Tensor) -> torch.Tensor:
-    """``+1/n_data`` for each data row, then ``-1/n_model`` for each model row, (n_data + n_model,)."""
-    return torch.cat([torch.full((n_data,), 1.0 / n_data, dtype=like.dtype, device=like.device),
-                      torch.full((n_model,), -1.0 / n_model, dtype=like.dtype, device=like.device)])
-
-
-def _model_visible(rbm: _RBM, h: torch.Tensor, k: int, generator) -> torch.Tensor:
-    """k block-Gibbs steps started from hidden states h, ending on the visible layer:
-    ``v ~ p(v|h)``, then (k - 1) times ``h ~ p(h|v), v ~ p(v|h)``."""
-    v = rbm._sample_visible(h, generator)
-    for _ in range(k - 1):
-        v = rbm._sample_visible(rbm.sample_hidden(v, generator=generator), generator)
-    return v
-
-
-def _cd_rows(rbm, v, k, generator):
-    """CD-k: stacked rows ``[v; v_k]`` and their ``p(h | .)``; the chain starts at ``h_0 ~ p(h | v)``."""
-    probs = rbm._hidden_probs(v)
-    v_model = _model_visible(rbm, sample_bernoulli(probs, generator=generator), k, generator)
-    return torch.cat([v, v_model]), torch.cat([probs, rbm._hidden_probs(v_model)])
-
-
-def _pcd_rows(rbm, v, chains, k, generator):
-    """PCD-k: stacked rows ``[v; v_model]`` and their ``p(h | .)`` (one product for both
-    phases); the chains move on to ``h ~ p(h | v_model)``. Draws per step: v, then h
-    -- the order of scikit-learn's ``_fit``."""
-    v_model = _model_visible(rbm, chains.hidden, k, generator)
-    rows = torch.cat([v, v_model])
-    probs = rbm._hidden_probs(rows)
-    chains.hidden = sample_bernoulli(probs[v.shape[0]:], generator=generator)
-    return rows, probs
-
-
-@torch.no_grad()
-def cd_gradient(rbm: _RBM, v: torch.Tensor, k: int = 1, *, generator=None) -> tuple[RBMGradient, torch.Tensor]:
-    r"""CD-k (Hinton, 2002): the chain starts at the data, ``h_0 ~ p(h | v)``, then k
-    block-Gibbs steps give ``v_k``. Returns the ascent direction
-
-    .. math:: \Delta\theta = -\langle \partial F/\partial\theta \rangle_{v} + \langle \partial F/\partial\theta \rangle_{v_k}
-
-    (``v_k`` held fixed: exactly ``-grad`` of ``mean F(v) - mean F(v_k)``) and ``v_k``.
-    """
-    rbm._v(v)
-    check_positive_int("k", k)
-    check_generator("generator", generator, like=v)
-    rows, probs = _cd_rows(rbm, v, k, generator)
-    n = v.shape[0]
-    return rbm.weighted_statistics(rows, probs, _phase_weights(n, n, v)), rows[n:]
-
-
-@torch.no_grad()
-def pcd_gradient(rbm: _RBM, v: torch.Tensor, chains: PersistentChains, k: int = 1, *, generator=None) -> RBMGradient:
-    """PCD-k (Tieleman, 2008): like CD-k but the model chains continue from
-    ``chains`` (updated in place) instead of restarting at the data. With k = 1
-    this is scikit-learn's BernoulliRBM update, draw for draw."""
-    rbm._v(v)
-    check_positive_int("k", k)
-    check_generator("generator", generator, like=v)
-    rbm._h(chains.hidden, "chains.hidden")
-    rows, probs = _pcd_rows(rbm, v, chains, k, generator)
-    return rbm.weighted_statistics(rows, probs, _phase_weights(v.shape[0], chains.hidden.shape[0], v))
-
-
-@torch.no_grad()
-def apply_gradient(rbm: _RBM, grad: RBMGradient, lr: float) -> None:
-    """Gradient *ascent* on the log-likelihood: ``θ <- θ + lr * Δθ``."""
-    rbm.W.add_(grad.W, alpha=lr)
-    rbm.b.add_(grad.b, alpha=lr)
-    rbm.c.add_(grad.c, alpha=lr)
-
-
-def train_rbm(
-    rbm: _RBM,
-    data: torch.Tensor,
-    *,
-    method: str = "pcd",
-    k: int = 1,
-    lr: float = 0.1,
-    batch_size: int = 10,
-    epochs: int = 1,
-    shuffle: bool = False,
-    chains: PersistentChains | None = None,
-    generator: torch.Generator | None = None,
-    callback=None,
-) -> PersistentChains | None:
-    """Minibatch training with CD-k (``method="cd"``) or PCD-k (``"pcd"``, chains of
-    ``batch_size`` unless given). Defaults follow scikit-learn (PCD-1, lr 0.1,
-    batch 10, no shuffling). ``callback(epoch, rbm)`` runs after each epoch.
-    Returns the persistent chains (None for CD)."""
-    rbm._v(data, "data")
-    if method not in ("cd", "pcd"):
-        raise ValueError(f"method: expected 'cd' or 'pcd', got {method!r}")
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
-    check_positive_int("k", k)
-    check_positive_float("lr", lr)
-    check_generator("generator", generator, like=data)
-    if method == "pcd" and chains is None:
-        chains = PersistentChains(rbm, batch_size)
-    if chains is not None:
-        rbm._h(chains.hidden, "chains.hidden")
-    weights = {}  # batch size -> lr * phase weights
-    for epoch in range(epochs):
-        if shuffle:
-            order = torch.randperm(data.shape[0], generator=generator,
-                                   device=generator.device if generator is not None else data.device)
-            batches = data[order.to(data.device)].split(batch_size)
-        else:
-            batches = data.split(batch_size)
-        with torch.no_grad():
-            for batch in batches:  # pcd_gradient / cd_gradient + apply_gradient, fused and checked once above
-                n = batch.shape[0]
-                if n not in weights:
-                    weights[n] = lr * _phase_weights(n, n if chains is None else chains.hidden.shape[0], data)
-                if method == "pcd":
-                    rows, probs = _pcd_rows(rbm, batch, chains, k, generator)
-                else:
-                    rows, probs = _cd_rows(rbm, batch, k, generator)
-                rbm._ascend_(rows, probs, weights[n])
-        if callback is not None:
-            callback(epoch, rbm)
-    return chains
-
-
-# ----- annealed importance sampling --------------------------------------------------
+# ----- annealed importance sampling ------------------------------------------------------
 def base_rate_bias(data: torch.Tensor, *, eps: float = 1e-3) -> torch.Tensor:
-    """Visible biases of the base-rate model ``p_A(v) = prod_i Bernoulli(mean_i)``:
-    ``log(p_i / (1 - p_i))`` with the data marginals ``p_i`` clipped to [eps, 1 - eps]."""
+    """Visible biases of the base-rate model ``p_A(v) = Π_i Bernoulli(mean_i)``:
+    ``log(p_i / (1 - p_i))`` with the data marginals ``p_i`` clipped to [eps, 1 - eps].
+    The usual start of an AIS path for binary visible units.  Lecture 8 §2."""
     check_tensor("data", data, ndim=2)
     p = data.mean(0).clamp(eps, 1 - eps)
     return torch.log(p) - torch.log1p(-p)
 
 
-@torch.no_grad()
-def ais_log_partition(
-    rbm: BernoulliRBM,
-    *,
-    base_bias: torch.Tensor | None = None,
-    n_betas: int = 1000,
-    n_runs: int = 100,
-    generator: torch.Generator | None = None,
-) -> AISResult:
-    r"""AIS estimate of ``log Z`` for a Bernoulli RBM (Salakhutdinov & Murray, 2008).
-
-    Intermediate models, with the base-rate biases ``b_A`` (:func:`base_rate_bias`):
+class RBMAnnealingPath:
+    r"""The AIS path of a Bernoulli RBM (Salakhutdinov & Murray, 2008), Lecture 8 §2 and §5:
 
     .. math::
 
         \log p^*_\beta(v) = (1-\beta)\, b_A^\top v + \beta\, b^\top v
                             + \sum_j \operatorname{softplus}\big(\beta (c_j + v^\top W_{:j})\big),
 
-    so ``log Z_A = sum_i softplus(b_A,i) + n_h log 2``. Transitions at each ``beta``:
-    ``h ~ sigma(beta (c + v W))``, ``v ~ sigma((1-beta) b_A + beta (b + W h))``.
-    ``beta`` follows :func:`energylab.samplers.beta_schedule`; ``n_runs`` runs in parallel.
+    from the base-rate model (biases ``b_A``, ``log Z_A = Σ_i softplus(b_A,i) + n_h log 2``)
+    at ``β = 0`` to the RBM at ``β = 1``.  Each transition is one block-Gibbs sweep at ``β``:
+    ``h ~ σ(β (c + v W))``, ``v ~ σ((1-β) b_A + β (b + W h))``.  It implements the
+    :class:`energylab.samplers.AnnealingPath` protocol.
     """
-    if not isinstance(rbm, BernoulliRBM):
-        raise TypeError(f"rbm: expected a BernoulliRBM, got {describe(rbm)}")
-    check_positive_int("n_runs", n_runs)
-    W, b, c = rbm.W, rbm.b, rbm.c
-    base = torch.zeros_like(b) if base_bias is None else check_tensor("base_bias", base_bias, ndim=1, last_dim=rbm.n_visible).to(b)
-    check_generator("generator", generator, like=W)
-    betas = beta_schedule(n_betas, dtype=W.dtype, device=W.device).tolist()
 
-    def log_p_star(v_b, v_base, pre, beta):  # v.b, v.b_A, (c + v W), beta -> (M,)
-        return (1 - beta) * v_base + beta * v_b + F.softplus(beta * pre).sum(-1)
+    def __init__(self, rbm: BernoulliRBM, base_bias: torch.Tensor):
+        if not isinstance(rbm, BernoulliRBM):
+            raise TypeError(f"rbm: expected a BernoulliRBM, got {describe(rbm)}")
+        self.rbm, self.base_bias = rbm, base_bias
 
-    v = sample_bernoulli(torch.sigmoid(base).expand(n_runs, -1), generator=generator)
-    log_w = torch.zeros(n_runs, dtype=W.dtype, device=W.device)
-    for beta_prev, beta in zip(betas[:-1], betas[1:]):
-        v_b, v_base, pre = v @ b, v @ base, torch.addmm(c, v, W)
-        log_w += log_p_star(v_b, v_base, pre, beta) - log_p_star(v_b, v_base, pre, beta_prev)
-        h = sample_bernoulli(torch.sigmoid(beta * pre), generator=generator)
-        v = sample_bernoulli(torch.sigmoid((1 - beta) * base + beta * torch.addmm(b, h, W.T)), generator=generator)
-    log_z_base = F.softplus(base).sum().item() + rbm.n_hidden * math.log(2)
-    return summarize_ais(log_w, log_z_base)
+    def sample_base(self, n_runs: int, *, generator=None) -> torch.Tensor:
+        """``n_runs`` exact draws from the base-rate model, (n_runs, n_v).  Lecture 8 §2, §5."""
+        return sample_bernoulli(torch.sigmoid(self.base_bias).expand(n_runs, -1), generator=generator)
+
+    def log_z_base(self) -> float:
+        """``log Z_A = Σ_i softplus(b_A,i) + n_h log 2``.  Lecture 8 §2, §5."""
+        return F.softplus(self.base_bias).sum().item() + self.rbm.n_hidden * math.log(2)
+
+    def log_density(self, v: torch.Tensor, beta: float) -> torch.Tensor:
+        """``log p*_β(v)``, shape (n_runs,).  Lecture 8 §2, §5."""
+        rbm = self.rbm
+        pre = torch.addmm(rbm.c, v, rbm.W)
+        return (1 - beta) * (v @ self.base_bias) + beta * (v @ rbm.b) + F.softplus(beta * pre).sum(-1)
+
+    def transition(self, v: torch.Tensor, beta: float, *, generator=None) -> torch.Tensor:
+        """One block-Gibbs sweep that leaves ``p_β`` invariant.  Lecture 8 §2, §5."""
+        rbm = self.rbm
+        h = sample_bernoulli(torch.sigmoid(beta * torch.addmm(rbm.c, v, rbm.W)), generator=generator)
+        return sample_bernoulli(torch.sigmoid((1 - beta) * self.base_bias + beta * torch.addmm(rbm.b, h, rbm.W.T)),
+                                generator=generator)

@@ -5,16 +5,15 @@ from .energy import (
     plot_energy_surface_3d,
     plot_gibbs,
     plot_loss_shapes,
-    plot_surface_grid,
     plot_trajectories,
 )
-from .images import chain_animation, plot_chain_grid, plot_images, tile_images
+from .images import chain_animation, plot_chain_grid, plot_completions, plot_images, tile_images
 from .mdn import plot_conditional_density, plot_mixture_params
 from .structured import plot_alignment, plot_digit_reading, plot_marginals, plot_trellis
 from .style import COLORS, use_style
 
 __all__ = ["COLORS", "use_style", "plot_conditional_density", "plot_mixture_params",
-           "plot_energy_surface", "plot_energy_surface_3d", "plot_trajectories", "plot_surface_grid",
+           "plot_energy_surface", "plot_energy_surface_3d", "plot_trajectories",
            "plot_gibbs", "plot_loss_shapes", "loss_gradients",
            "plot_trellis", "plot_marginals", "plot_alignment", "plot_digit_reading",
-           "plot_images", "plot_chain_grid", "chain_animation", "tile_images"]
+           "plot_images", "plot_chain_grid", "chain_animation", "tile_images", "plot_completions"]

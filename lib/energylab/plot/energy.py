@@ -8,7 +8,7 @@ Low energy is drawn dark (``viridis``: dark = low).  Every function takes ``ax=`
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -22,7 +22,6 @@ __all__ = [
     "plot_energy_surface",
     "plot_energy_surface_3d",
     "plot_trajectories",
-    "plot_surface_grid",
     "plot_gibbs",
     "plot_loss_shapes",
     "loss_gradients",
@@ -47,7 +46,7 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
                         clip: float | None = None, vmin: float | None = None, vmax: float | None = None,
                         data: torch.Tensor | None = None, minima: torch.Tensor | None = None,
                         trajectories: torch.Tensor | None = None, colorbar: bool = True, title: str | None = None):
-    """Filled contours of ``E`` on a 2-D grid (dark = low energy).
+    """Filled contours of ``E`` on a 2-D grid (dark = low energy).  Lecture 3 §1–3, Lecture 4 §2–5.
 
     ``clip`` caps the energy (steep walls would otherwise use all the colours);
     ``vmin``/``vmax`` fix the colour scale (to compare panels); ``data`` (N, 2) is drawn
@@ -78,7 +77,7 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
 
 def plot_energy_surface_3d(grid: Grid, energies: torch.Tensor, ax=None, *, clip: float | None = None,
                            title: str | None = None, elev: float = 35, azim: float = -60):
-    """The same surface as a 3-D landscape (valleys = low energy = likely answers)."""
+    """The same surface as a 3-D landscape (valleys = low energy = likely answers).  Lecture 3 §1–2."""
     if ax is None:
         ax = plt.gcf().add_subplot(projection="3d")
     image = _image(grid, energies, clip)
@@ -94,6 +93,7 @@ def plot_energy_surface_3d(grid: Grid, energies: torch.Tensor, ax=None, *, clip:
 def plot_trajectories(trajectory: torch.Tensor, ax=None, *, energies: torch.Tensor | None = None,
                       color: str = "white", max_paths: int = 60):
     """Inference paths ``trajectory`` (T+1, S, D) from :func:`energylab.inference.gradient_descent`.
+    Lecture 3 §2.
 
     D = 2: paths in the plane, a dot at each start and a cross at each end.
     D = 1: paths on the energy curve, which needs ``energies`` (T+1, S) along the path.
@@ -114,26 +114,8 @@ def plot_trajectories(trajectory: torch.Tensor, ax=None, *, energies: torch.Tens
     return ax
 
 
-def plot_surface_grid(grid: Grid, surfaces: Mapping[str, torch.Tensor], *, data: torch.Tensor | None = None,
-                      ncols: int = 3, clip_quantile: float | None = 0.95, panel_size: float = 3.2):
-    """One panel per named surface (same grid, same data), each with its own colour
-    scale clipped at the ``clip_quantile`` of its energies, so the *shapes* compare."""
-    n = len(surfaces)
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols, panel_size * nrows), squeeze=False)
-    for ax, (name, energies) in zip(axes.flat, surfaces.items()):
-        e = energies.detach()
-        clip = float(torch.quantile(e.float().cpu(), clip_quantile)) if clip_quantile is not None else None
-        plot_energy_surface(grid, e, ax, clip=clip, data=data, colorbar=False, title=name)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    for ax in list(axes.flat)[n:]:
-        ax.axis("off")
-    return fig
-
-
 def plot_gibbs(points: torch.Tensor | Grid, energies: torch.Tensor, betas: Sequence[float], axes=None):
-    """The Gibbs distribution ``p_β ∝ exp(-β E)`` for several β.
+    """The Gibbs distribution ``p_β ∝ exp(-β E)`` for several β.  Lecture 3 §4 (through gibbs_explorer).
 
     ``points`` is a 1-D :class:`Grid` (density curves, one axis) or a 2-D grid (one image
     per β), or a tensor (C,) of labels of a discrete set (bars, one panel per β).
@@ -168,7 +150,8 @@ def loss_gradients(name: str, energies: torch.Tensor, target: int, *, margin: fl
                    beta: float = 1.0) -> tuple[float, torch.Tensor]:
     """The loss ``name`` on one example with answer energies ``energies`` (C,) and its
     gradient with respect to each energy; ``-gradient`` is how one step of gradient
-    descent moves each energy (negative = pushed down, positive = pulled up)."""
+    descent moves each energy (negative = pushed down, positive = pulled up).
+    Library only: the arrows of plot_loss_shapes (Lecture 4 §1), public for tests."""
     e = energies.detach().double().clone().requires_grad_(True)
     loss = loss_on_answers(name, e[None], torch.tensor([int(target)], device=e.device), margin=margin, beta=beta)
     (grad,) = torch.autograd.grad(loss, e)
@@ -180,7 +163,7 @@ def plot_loss_shapes(energies: torch.Tensor, target: int, names: Sequence[str] |
     """The loss-shape visualiser: for each loss, the energies of C answers as bars (the
     correct one in green) and arrows ``-∂L/∂E`` showing how a gradient step moves each
     energy.  Blue arrows push down, orange arrows pull up; the dashed line is
-    ``E(correct) + margin``."""
+    ``E(correct) + margin``.  Lecture 4 §1."""
     names = list(names) if names is not None else list(LOSSES)
     if axes is None:
         nrows = math.ceil(len(names) / ncols)

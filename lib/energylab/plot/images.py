@@ -10,9 +10,9 @@ import numpy as np
 import torch
 from matplotlib import animation
 
-from .._checks import check_positive_int
+from .._checks import check_positive_int, check_tensor, describe
 
-__all__ = ["tile_images", "plot_images", "plot_chain_grid", "chain_animation"]
+__all__ = ["tile_images", "plot_images", "plot_chain_grid", "chain_animation", "plot_completions"]
 
 
 #: Colour of the gaps between tiles (distinct from any grey level of the images).
@@ -34,7 +34,8 @@ def _numpy(images) -> np.ndarray:
 
 def tile_images(images, shape: tuple[int, int], ncols: int, *, pad: int = 1, pad_value: float = np.nan) -> np.ndarray:
     """Arrange N flat images (N, H*W) into one array, ``ncols`` per row, ``pad`` cells of
-    ``pad_value`` between the tiles and around the border."""
+    ``pad_value`` between the tiles and around the border.
+    Library only: the mosaic behind plot_images, plot_chain_grid and chain_animation."""
     images = _numpy(images)
     height, width = shape
     if images.ndim != 2 or images.shape[1] != height * width:
@@ -52,7 +53,8 @@ def tile_images(images, shape: tuple[int, int], ncols: int, *, pad: int = 1, pad
 
 def plot_images(images, *, shape=(8, 8), ncols: int | None = None, ax=None, cmap: str = "gray_r",
                 vmin: float | None = None, vmax: float | None = None, title: str | None = None):
-    """Show N flat images (N, H*W) as a grid in one axes; returns the axes."""
+    """Show N flat images (N, H*W) as a grid in one axes; returns the axes.
+    Lecture 7 §1, §3, Lecture 8 §1, §3, homework 2."""
     images = _numpy(images)
     ncols = ncols or int(np.ceil(np.sqrt(len(images))))
     if ax is None:
@@ -69,7 +71,7 @@ def plot_images(images, *, shape=(8, 8), ncols: int | None = None, ax=None, cmap
 
 def plot_chain_grid(frames, *, shape=(8, 8), steps: Sequence[int] | None = None, ax=None, cmap: str = "gray_r",
                     vmin: float = 0.0, vmax: float = 1.0, title: str | None = None):
-    """Gibbs chains as a grid: one row per chain, one column per recorded step.
+    """Gibbs chains as a grid: one row per chain, one column per recorded step.  Lecture 8 §4.
 
     ``frames``: (T, B, H*W), e.g. from ``rbm.gibbs_chain``; ``steps`` labels the columns."""
     frames = _numpy(frames)
@@ -96,7 +98,7 @@ def plot_chain_grid(frames, *, shape=(8, 8), steps: Sequence[int] | None = None,
 def chain_animation(frames, *, shape=(8, 8), steps: Sequence[int] | None = None, ncols: int | None = None,
                     interval: int = 150, cmap: str = "gray_r", vmin: float = 0.0, vmax: float = 1.0,
                     size: float = 3.0):
-    """An animation of B chains side by side over T recorded steps (``frames`` (T, B, H*W)).
+    """An animation of B chains side by side over T recorded steps (``frames`` (T, B, H*W)).  Lecture 8 §4.
 
     Returns a ``matplotlib.animation.FuncAnimation``; in a notebook show it with
     ``IPython.display.HTML(anim.to_jshtml())`` (the figure itself is closed here)."""
@@ -122,3 +124,34 @@ def chain_animation(frames, *, shape=(8, 8), steps: Sequence[int] | None = None,
     anim = animation.FuncAnimation(fig, draw, frames=n_frames, interval=interval, blit=False)
     plt.close(fig)
     return anim
+
+
+def plot_completions(columns: dict, n_rows: int | None = None, *, hidden: torch.Tensor | None = None, fig=None):
+    """Draw a grid of 8x8 images: one column per entry of ``columns`` (title -> (N, 8, 8)),
+    one row per example.  With ``hidden`` (8, 8) bool the hidden region is outlined in red.
+    Lecture 6 §6–9, homework 4."""
+    from matplotlib.patches import Rectangle
+
+    if not isinstance(columns, dict) or not columns:
+        raise TypeError(f"columns: expected a non-empty dict of title -> images (N, 8, 8), got {describe(columns)}")
+    for title, images in columns.items():
+        check_tensor(f"columns[{title!r}]", images, ndim=3)
+    n_rows = n_rows or min(len(images) for images in columns.values())
+    fig = fig or plt.figure(figsize=(1.1 * len(columns), 1.1 * n_rows))
+    axes = fig.subplots(n_rows, len(columns), squeeze=False)
+    box = None
+    if hidden is not None:
+        rows, cols = torch.nonzero(hidden, as_tuple=True)
+        box = (int(cols.min()) - 0.5, int(rows.min()) - 0.5, int(cols.max() - cols.min()) + 1, int(rows.max() - rows.min()) + 1)
+    for j, (title, images) in enumerate(columns.items()):
+        for i in range(n_rows):
+            ax = axes[i, j]
+            ax.imshow(images[i].detach().cpu().numpy(), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+            ax.grid(False)
+            ax.spines[:].set_visible(False)
+            if box is not None:
+                ax.add_patch(Rectangle(box[:2], box[2], box[3], fill=False, edgecolor="red", linewidth=1))
+            if i == 0:
+                ax.set_title(title, fontsize=9)
+    return fig

@@ -1,5 +1,5 @@
-"""Pictures of mixture density networks: parameters against x, and the
-conditional density p(t | x) as a heat map with modes and samples on top."""
+"""Pictures of mixture density networks (Lecture 2 §3–4, homework 1): parameters against x,
+and the conditional density p(y | x) as a heat map with modes and samples on top."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -9,7 +9,7 @@ from .style import COLORS
 
 
 def plot_mixture_params(x: torch.Tensor, params, axes=None):
-    """Three panels: alpha_k(x), mu_k(x), sigma_k(x) for a 1-D input and 1-D output."""
+    """Three panels: alpha_k(x), mu_k(x), sigma_k(x) for a 1-D input and 1-D output.  Lecture 2 §3."""
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(12, 3.4))
     order = x[:, 0].argsort()
@@ -27,12 +27,13 @@ def plot_mixture_params(x: torch.Tensor, params, axes=None):
     return axes
 
 
-def plot_conditional_density(x_grid: torch.Tensor, t_grid: torch.Tensor, density: torch.Tensor, ax=None,
+def plot_conditional_density(x_grid: torch.Tensor, y_grid: torch.Tensor, density: torch.Tensor, ax=None,
                              data=None, modes=None, samples=None, mean=None):
-    """Heat map of ``p(t | x)`` (density of shape (len(t_grid), len(x_grid))), with
-    optional training data, modes (list of (x, t) arrays), samples and the mean."""
+    """Heat map of ``p(y | x)`` (density of shape (len(y_grid), len(x_grid)), as returned by
+    ``MixtureDensityNetwork.density_grid``), with optional training data, modes (pairs of
+    (x, y) arrays), samples and the mean.  Lecture 2 §3–4."""
     ax = ax if ax is not None else plt.gca()
-    ax.pcolormesh(x_grid.cpu(), t_grid.cpu(), density.cpu(), shading="auto", cmap="Greys")
+    ax.pcolormesh(x_grid.cpu(), y_grid.cpu(), density.cpu(), shading="auto", cmap="Greys")
     if data is not None:
         ax.scatter(data[0].cpu(), data[1].cpu(), s=3, color=COLORS[5], alpha=0.3, label="data")
     if samples is not None:

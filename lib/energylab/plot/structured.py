@@ -14,7 +14,7 @@ __all__ = ["plot_trellis", "plot_marginals", "plot_alignment", "plot_digit_readi
 def plot_trellis(trellis, config=None, ax=None, *, title: str | None = None):
     """Draw a :class:`~energylab.structured.factor_graph.Trellis`: one column per variable,
     one node per value, node weights (first factor) and edge weights (pairwise factors);
-    ``config`` (one value per variable) is drawn as a thick path."""
+    ``config`` (one value per variable) is drawn as a thick path.  Lecture 5 §1."""
     ax = ax if ax is not None else plt.gca()
     cards = trellis.cards
     for k, edge in enumerate(trellis.edges):
@@ -48,7 +48,8 @@ def plot_trellis(trellis, config=None, ax=None, *, title: str | None = None):
 
 def plot_marginals(mu, path=None, ax=None, *, title: str | None = None, truth=None):
     """Heat map of position marginals ``mu`` (N, C) (labels on the vertical axis) with an
-    optional decoded ``path`` (N,) drawn on top and the ``truth`` as open circles."""
+    optional decoded ``path`` (N,) drawn on top and the ``truth`` as open circles.
+    Lecture 5 §3, homework 3."""
     ax = ax if ax is not None else plt.gca()
     mu = torch.as_tensor(mu).detach().cpu()
     im = ax.imshow(mu.T.numpy(), origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1)
@@ -68,7 +69,7 @@ def plot_marginals(mu, path=None, ax=None, *, title: str | None = None, truth=No
 
 
 def plot_alignment(cost, path, ax=None, *, title: str | None = None):
-    """The cost matrix (N, M) as an image with the DTW path on top."""
+    """The cost matrix (N, M) as an image with the DTW path on top.  Lecture 5 §4."""
     ax = ax if ax is not None else plt.gca()
     cost = torch.as_tensor(cost).detach().cpu()
     ax.imshow(cost.numpy(), origin="lower", aspect="auto", cmap="viridis")
@@ -84,7 +85,7 @@ def plot_alignment(cost, path, ax=None, *, title: str | None = None):
 
 def plot_digit_reading(image, width, segments=None, labels=None, ax=None, *, truth=None, color=None):
     """A digit string (8, W) with the digit arcs of a reading as boxes and their labels
-    above; ``truth`` (a string) goes into the title."""
+    above; ``truth`` (a string) goes into the title.  Lecture 5 §5."""
     ax = ax if ax is not None else plt.gca()
     image = torch.as_tensor(image).detach().cpu()[:, : int(width)]
     ax.imshow(image.numpy(), cmap="Greys", vmin=0, vmax=1, aspect="equal")

@@ -35,7 +35,7 @@ def enumerate_states(
     dtype: torch.dtype = torch.float32,
     device: torch.device | str | None = None,
 ) -> torch.Tensor:
-    """All ``2**n_units`` binary states, shape (2**n_units, n_units).
+    """All ``2**n_units`` binary states, shape (2**n_units, n_units).  Lecture 7 §5, homework 2.
 
     Row ``k`` is the binary expansion of ``k`` with the *first* unit as the most
     significant bit, so ``state_index(enumerate_states(n)) == arange(2**n)``.
@@ -55,6 +55,7 @@ def enumerate_states(
 
 def state_index(states: torch.Tensor) -> torch.Tensor:
     """The row number of each state in :func:`enumerate_states`, shape (B,).
+    Lecture 7 §5 (through BoltzmannMachine.log_likelihood).
 
     Accepts {0, 1} or {-1, +1} values (anything > 0 counts as "on").
     """
@@ -65,7 +66,8 @@ def state_index(states: torch.Tensor) -> torch.Tensor:
 
 
 def empirical_distribution(samples: torch.Tensor, n_states: int | None = None) -> torch.Tensor:
-    """Fraction of ``samples`` (B, n) in each state of :func:`enumerate_states`, shape (2**n,)."""
+    """Fraction of ``samples`` (B, n) in each state of :func:`enumerate_states`, shape (2**n,).
+    Lecture 7 §5."""
     check_tensor("samples", samples, ndim=2, floating=False)
     n_states = 2 ** samples.shape[-1] if n_states is None else n_states
     counts = torch.bincount(state_index(samples), minlength=n_states)
@@ -76,7 +78,7 @@ def empirical_distribution(samples: torch.Tensor, n_states: int | None = None) -
 def tv_distance(samples: torch.Tensor, log_probs: torch.Tensor) -> float:
     r"""Total-variation distance ``1/2 sum_x |p_hat(x) - p(x)|`` between the empirical
     distribution of ``samples`` (B, n) and the exact ``p = exp(log_probs)`` over the
-    ``2**n`` states of :func:`enumerate_states`."""
+    ``2**n`` states of :func:`enumerate_states`.  Lecture 7 §5, homework 2."""
     check_tensor("log_probs", log_probs, ndim=1)
     if samples.dim() != 2 or 2 ** samples.shape[-1] != log_probs.shape[0]:
         raise ValueError(
@@ -89,7 +91,7 @@ def tv_distance(samples: torch.Tensor, log_probs: torch.Tensor) -> float:
 
 def tv_bound(log_probs: torch.Tensor, n_samples: int, delta: float = 1e-3) -> float:
     r"""A level that the TV distance of ``n_samples`` *independent* exact samples
-    exceeds with probability at most ``delta``.
+    exceeds with probability at most ``delta``.  Lecture 7 §5, homework 2.
 
     Two pieces, both standard:
 

@@ -5,8 +5,8 @@ Short-run SGLD started from noise gives poor contrastive samples; started from w
 previous chains stopped it keeps improving (persistent chains, like PCD for RBMs).
 The buffer stores ``capacity`` points.  Each draw picks ``n`` stored points at random
 (without replacement) and, independently with probability ``reinit_prob`` (5 % in JEM),
-replaces each by fresh uniform noise on ``[low, high]`` -- so the buffer never forgets how
-to start from scratch and new modes can still be found:
+replaces each by fresh uniform noise in the box ``bounds = (low, high)`` -- so the buffer never
+forgets how to start from scratch and new modes can still be found (Lecture 12 §2–3, homework 5):
 
 .. math::
 
@@ -23,13 +23,14 @@ from typing import NamedTuple
 import torch
 
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
-from .langevin import Energy, sgld
+from .langevin import Energy, check_bounds, sgld
 
 __all__ = ["ReplayBuffer", "BufferDraw", "persistent_sgld"]
 
 
 class BufferDraw(NamedTuple):
-    """Starting points drawn from a :class:`ReplayBuffer`."""
+    """Starting points drawn from a :class:`ReplayBuffer`.
+    Lecture 12 §2–3 (what ReplayBuffer.sample returns)."""
 
     x: torch.Tensor          # (n, *shape) starting points
     index: torch.Tensor      # (n,) buffer slots they came from (and go back to)
@@ -37,19 +38,20 @@ class BufferDraw(NamedTuple):
 
 
 class ReplayBuffer:
-    """``capacity`` stored points of shape ``shape``, initialised with uniform noise on
-    ``[low, high]`` (the data range)."""
+    """``capacity`` stored points of shape ``shape``, initialised with uniform noise in the box
+    ``bounds = (low, high)`` (the data range; numbers or tensors broadcastable to ``shape``).
+    Lecture 12 §2–3, homework 5."""
 
-    def __init__(self, shape: tuple[int, ...] | int, capacity: int = 10_000, *, low: float = -1.0,
-                 high: float = 1.0, reinit_prob: float = 0.05, device=None, dtype=torch.float32,
+    def __init__(self, shape: tuple[int, ...] | int, capacity: int = 10_000, *, bounds: tuple = (-1.0, 1.0),
+                 reinit_prob: float = 0.05, device=None, dtype=torch.float32,
                  generator: torch.Generator | None = None):
         self.shape = (shape,) if isinstance(shape, int) else tuple(shape)
         if not self.shape or not all(isinstance(s, int) and s >= 1 for s in self.shape):
             raise ValueError(f"shape: expected positive ints, e.g. (64,), got {describe(shape)}")
         self.capacity = check_positive_int("capacity", capacity)
-        if not float(low) < float(high):
-            raise ValueError(f"low, high: expected low < high, got low={low!r}, high={high!r}")
-        self.low, self.high = float(low), float(high)
+        if bounds is None:
+            raise ValueError("bounds: expected a pair (low, high) for the buffer's noise, got None")
+        self.bounds = check_bounds(bounds)
         self.reinit_prob = check_positive_float("reinit_prob", reinit_prob, allow_zero=True)
         if self.reinit_prob > 1:
             raise ValueError(f"reinit_prob: expected a probability in [0, 1], got {reinit_prob!r}")
@@ -58,14 +60,19 @@ class ReplayBuffer:
         self.data = self.noise(capacity, device=device, dtype=dtype, generator=generator)   # (capacity, *shape)
 
     def noise(self, n: int, *, device=None, dtype=None, generator=None) -> torch.Tensor:
-        """``n`` points of uniform noise on ``[low, high]``, shape ``(n, *shape)``."""
+        """``n`` points of uniform noise in ``bounds = (low, high)``, shape ``(n, *shape)``.
+        Lecture 12 §2–3.  Lecture 12 §2–3."""
         device = self.data.device if device is None else device
         dtype = self.data.dtype if dtype is None else dtype
         u = torch.rand((n, *self.shape), generator=generator, device=device, dtype=dtype)
-        return self.low + (self.high - self.low) * u
+        low, high = (b if isinstance(b, (int, float)) else torch.as_tensor(b, dtype=dtype, device=device)
+                     for b in self.bounds)
+        return low + (high - low) * u
 
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> BufferDraw:
-        """Draw ``n`` starting points: stored ones, each replaced by noise with prob. ``reinit_prob``."""
+        """Draw ``n`` starting points: stored ones, each replaced by noise with prob. ``reinit_prob``.
+        Lecture 12 §2–3 (inside persistent_sgld), homework 5.
+        Lecture 12 §2–3 (inside persistent_sgld), homework 5."""
         check_positive_int("n", n)
         if n > self.capacity:
             raise ValueError(f"n: expected at most capacity={self.capacity} points, got {n}")
@@ -77,7 +84,9 @@ class ReplayBuffer:
         return BufferDraw(torch.where(mask, fresh_x, self.data[index]), index, fresh)
 
     def push(self, x: torch.Tensor, index: torch.Tensor) -> None:
-        """Write points ``x`` (shape ``(n, *shape)``) back to the slots ``index``."""
+        """Write points ``x`` (shape ``(n, *shape)``) back to the slots ``index``.
+        Lecture 12 §2–3 (inside persistent_sgld), homework 5.
+        Lecture 12 §2–3 (inside persistent_sgld), homework 5."""
         check_tensor("x", x)
         if x.shape[1:] != self.shape or not isinstance(index, torch.Tensor) or index.shape != (x.shape[0],):
             raise ValueError(
@@ -92,16 +101,16 @@ class ReplayBuffer:
 
 def persistent_sgld(energy: Energy, buffer: ReplayBuffer, n: int, *, n_steps: int, step_size: float,
                     noise_scale: float | None = None, grad_clip: float | None = None,
-                    clamp: tuple[float, float] | None = None,
+                    bounds: tuple | None = None,
                     generator: torch.Generator | None = None) -> torch.Tensor:
     """Draw ``n`` starts from ``buffer``, run :func:`~energylab.samplers.langevin.sgld`, push the
-    results back and return them (detached, shape ``(n, *buffer.shape)``).
+    results back and return them (detached, shape ``(n, *buffer.shape)``).  Lecture 12 §2–3.
 
-    ``clamp`` defaults to the buffer's range ``(low, high)``.
+    ``bounds`` defaults to the buffer's box.
     """
     draw = buffer.sample(n, generator=generator)
-    clamp = (buffer.low, buffer.high) if clamp is None else clamp
+    bounds = buffer.bounds if bounds is None else bounds
     x = sgld(energy, draw.x, n_steps=n_steps, step_size=step_size, noise_scale=noise_scale,
-             grad_clip=grad_clip, clamp=clamp, generator=generator)
+             grad_clip=grad_clip, bounds=bounds, generator=generator)
     buffer.push(x, draw.index)
     return x

@@ -4,14 +4,22 @@ Sign and temperature conventions (the same in every function):
 ``E(x, y)`` low = good; ``p_beta(y | x) = exp(-beta E(x, y)) / Z_beta(x)``;
 free energy ``F_beta = -(1/beta) log Z_beta`` (``-> min_y E`` as ``beta -> inf``).
 
-* :mod:`.chain` -- ``E(x, y) = sum_t U_t(y_t) + sum_t W(y_t, y_{t+1})``, :class:`ChainEnergy`;
+* :mod:`.chain` -- ``E(x, y) = sum_t U_t(y_t) + sum_t W(y_t, y_{t+1})``, lengths, ``PAD``;
+* :mod:`.semiring` -- what "adding up paths" means: min (Viterbi), softmin at beta (free
+  energy, log Z), k-min (k best);
+* :mod:`.dp` -- the one chain recursion, for every semiring, and its backtrace;
+* :mod:`.fast` -- the same recursion rearranged for speed (used where it applies, tested equal);
 * :mod:`.inference` -- Viterbi, k-best, loss-augmented decoding, forward algorithm, marginals;
+* :mod:`.model` -- :class:`ChainEnergy`, the learnable chain energy (a tagger);
 * :mod:`.losses` -- perceptron, hinge (Hamming margin), NLL over sequences;
 * :mod:`.factor_graph` -- the lecture's four-variable factor graph: exhaustive search vs trellis;
 * :mod:`.dtw` -- dynamic time warping (a latent alignment) with its path;
 * :mod:`.segmentation` -- latent segmentation ``F(x, y) = min_z E(x, y, z)``: a digit-string reader.
 """
-from .chain import PAD, ChainEnergy, chain_energy, check_chain, hamming, mask_from_lengths
+from .chain import PAD, chain_energy, check_chain, check_labels, check_lengths, hamming, mask_from_lengths
+from .semiring import MIN_SUM, KMin, Semiring, softmin
+from .dp import backtrace, chain_dp
+from .fast import meet_in_the_middle_viterbi, scaled_forward
 from .inference import (
     Decoded,
     free_energy,
@@ -22,13 +30,16 @@ from .inference import (
     most_offending_incorrect,
     viterbi,
 )
+from .model import ChainEnergy
 from .losses import sequence_hinge_loss, sequence_loss, sequence_nll_loss, sequence_perceptron_loss
 from .dtw import Alignment, dtw, pairwise_distances, path_indices
 from .factor_graph import FactorChain, build_trellis, exhaustive_search, lecture_factor_graph, trellis_search
 from .segmentation import DigitStringReader, Reading, string_accuracy
 
 __all__ = [
-    "PAD", "ChainEnergy", "chain_energy", "check_chain", "hamming", "mask_from_lengths",
+    "PAD", "chain_energy", "check_chain", "check_labels", "check_lengths", "hamming", "mask_from_lengths",
+    "MIN_SUM", "KMin", "Semiring", "softmin", "backtrace", "chain_dp", "meet_in_the_middle_viterbi",
+    "scaled_forward", "ChainEnergy",
     "Decoded", "free_energy", "kbest_viterbi", "log_partition", "loss_augmented_viterbi",
     "marginals", "most_offending_incorrect", "viterbi",
     "sequence_hinge_loss", "sequence_loss", "sequence_nll_loss", "sequence_perceptron_loss",

@@ -1,4 +1,5 @@
-r"""Dynamic time warping: the best monotone alignment of two sequences as a latent variable.
+r"""Dynamic time warping: the best monotone alignment of two sequences as a latent variable
+(Lecture 5 §4).
 
 Given a cost matrix ``c[i, j]`` (e.g. the distance between frame ``i`` of ``a`` and frame
 ``j`` of ``b``), an alignment ``z`` is a path from ``(0, 0)`` to ``(N-1, M-1)`` with steps
@@ -11,6 +12,12 @@ DTW distance is the free energy ``F(a, b) = min_z E(a, b, z)``, computed by
 
 Cells on one anti-diagonal ``i + j = d`` depend only on earlier diagonals, so the loop
 runs over the ``N + M - 1`` diagonals and is vectorised along each one (and over a batch).
+
+This is the min-sum semiring of :mod:`.semiring` on a grid instead of a chain: ``⊕ = min``
+over the three predecessors, ``⊗ = +``.  (Written as a chain -- one state per cell of an
+anti-diagonal -- it would need ``O(N)`` states per step and ``O(N^2)`` transitions, turning
+this ``O(N M)`` recursion into ``O(N^2 M)``.)  ``+inf`` costs forbid cells (a Sakoe-Chiba band,
+say); the distance stays exact as long as some path avoids them.
 """
 from __future__ import annotations
 
@@ -19,12 +26,14 @@ from typing import NamedTuple
 import torch
 
 from .._checks import check_tensor, describe
+from .semiring import MIN_SUM
 
 __all__ = ["Alignment", "pairwise_distances", "dtw", "path_indices"]
 
 
 class Alignment(NamedTuple):
-    """``distance`` (...,) = ``(cost * path).sum()`` (differentiable w.r.t. the cost),
+    """A DTW result (Lecture 5 §4): ``distance`` (...,) = the sum of the costs on the path
+    (differentiable w.r.t. the cost),
     ``path`` (..., N, M) boolean alignment, ``cumulative`` (..., N, M) the table ``D``."""
 
     distance: torch.Tensor
@@ -33,14 +42,20 @@ class Alignment(NamedTuple):
 
 
 def pairwise_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Euclidean distances between the frames of ``a`` (..., N, D) and ``b`` (..., M, D): (..., N, M)."""
+    """Euclidean distances between the frames of ``a`` (..., N, D) and ``b`` (..., M, D): (..., N, M)
+    (Lecture 5 §4)."""
     check_tensor("a", a, ndim=(2, 3))
     check_tensor("b", b, ndim=a.dim(), last_dim=a.shape[-1])
+    if b.dtype != a.dtype or b.device != a.device:
+        raise TypeError(f"b: expected dtype {a.dtype} on {a.device} like a, got {describe(b)}")
+    if a.dim() == 3 and b.shape[0] != a.shape[0]:
+        raise ValueError(f"b: expected a batch of {a.shape[0]} like a, got {describe(b)}")
     return torch.cdist(a, b)
 
 
 def dtw(cost: torch.Tensor) -> Alignment:
-    """DTW on a cost matrix (N, M) or a batch of them (B, N, M)."""
+    """DTW on a cost matrix (N, M) or a batch of them (B, N, M) (Lecture 5 §4).  ``+inf`` cells are
+    forbidden; NaN in, NaN out."""
     check_tensor("cost", cost, ndim=(2, 3))
     single = cost.dim() == 2
     c = cost.unsqueeze(0) if single else cost
@@ -53,10 +68,10 @@ def dtw(cost: torch.Tensor) -> Alignment:
         for d in range(n + m - 1):                                 # anti-diagonal i + j = d
             i = torch.arange(max(0, d - m + 1), min(d, n - 1) + 1, device=c.device)
             j = d - i
-            best = torch.minimum(torch.minimum(big[:, i, j + 1], big[:, i + 1, j]), big[:, i, j])
-            big[:, i + 1, j + 1] = c[:, i, j] + best
+            before = torch.stack([big[:, i, j + 1], big[:, i + 1, j], big[:, i, j]])   # up, left, diagonal
+            big[:, i + 1, j + 1] = MIN_SUM.times(MIN_SUM.sum(before, dim=0), c[:, i, j])
         path = _backtrace(big)
-    distance = (c * path).sum(dim=(1, 2))
+    distance = torch.where(path, c, c.new_zeros(())).sum(dim=(1, 2))   # inf off the path stays out
     cumulative = big[:, 1:, 1:]
     if single:
         return Alignment(distance[0], path[0], cumulative[0])
@@ -81,6 +96,6 @@ def _backtrace(big: torch.Tensor) -> torch.Tensor:
 
 
 def path_indices(path: torch.Tensor) -> torch.Tensor:
-    """The cells of one alignment path (N, M) as a (K, 2) tensor of (i, j), in order."""
+    """The cells of one alignment path (N, M) as a (K, 2) tensor of (i, j), in order (Lecture 5 §4)."""
     check_tensor("path", path, ndim=2, floating=False)
     return path.nonzero()                                          # row-major order is path order

@@ -1,4 +1,4 @@
-r"""The lecture's factor graph: why a trellis beats exhaustive search.
+r"""The lecture's factor graph: why a trellis beats exhaustive search (Lecture 5 §1).
 
 Four variables in a chain -- two latent ``Z1, Z2`` and two outputs ``Y1, Y2`` -- with
 ``Z1, Z2, Y1`` binary and ``Y2`` ternary, and an energy that is a sum of four factors
@@ -22,12 +22,15 @@ For a chain of ``N`` variables with ``C`` values the gap is ``C^N`` vs ``N C^2``
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import torch
 
-from .._checks import check_generator, check_positive_int, describe
+from .._checks import check_generator, check_positive_int, check_tensor, describe
+from .dp import backtrace, chain_dp
+from .semiring import MIN_SUM
 
 __all__ = ["FactorChain", "lecture_factor_graph", "SearchResult", "Trellis", "exhaustive_search",
            "build_trellis", "trellis_search"]
@@ -36,7 +39,7 @@ __all__ = ["FactorChain", "lecture_factor_graph", "SearchResult", "Trellis", "ex
 @dataclass
 class FactorChain:
     """A chain of discrete variables with one unary factor on the first variable and a
-    pairwise factor on each neighbouring pair.
+    pairwise factor on each neighbouring pair (Lecture 5 §1).
 
     ``cards[k]`` values for variable ``names[k]``; ``first`` (cards[0],) is the unary
     table; ``pairs[k]`` (cards[k], cards[k+1]) the table between variables k and k+1;
@@ -51,11 +54,17 @@ class FactorChain:
     factor_calls: int = 0                                         # how many factor evaluations so far
 
     def __post_init__(self):
+        for name in ("names", "cards", "pairs"):
+            if not isinstance(getattr(self, name), (list, tuple)):
+                raise TypeError(f"{name}: expected a list, got {describe(getattr(self, name))}")
         if len(self.cards) != len(self.names) or len(self.pairs) != len(self.cards) - 1:
             raise ValueError(f"pairs: expected {len(self.names) - 1} pairwise tables for {len(self.names)} "
                              f"variables, got {len(self.pairs)}")
         for k, card in enumerate(self.cards):
             check_positive_int(f"cards[{k}]", card)
+        check_tensor("first", self.first, ndim=1)
+        for k, table in enumerate(self.pairs):
+            check_tensor(f"pairs[{k}]", table, ndim=2)
         if tuple(self.first.shape) != (self.cards[0],):
             raise ValueError(f"first: expected shape ({self.cards[0]},), got {describe(self.first)}")
         for k, table in enumerate(self.pairs):
@@ -64,13 +73,14 @@ class FactorChain:
                                  f"got {describe(table)}")
 
     def factor(self, index: int, *values: int) -> float:
-        """Evaluate factor ``index`` (0 = the unary one) at the given values, counting the call."""
+        """Evaluate factor ``index`` (0 = the unary one) at the given values, counting the call
+        (Lecture 5 §1)."""
         self.factor_calls += 1
         table = self.first if index == 0 else self.pairs[index - 1]
         return float(table[values])
 
     def energy(self, config) -> float:
-        """``E(config)`` = the sum of all factors: ``1 + len(pairs)`` factor evaluations."""
+        """``E(config)`` = the sum of all factors: ``1 + len(pairs)`` factor evaluations (Lecture 5 §1)."""
         total = self.factor(0, config[0])
         for k in range(len(self.pairs)):
             total += self.factor(k + 1, config[k], config[k + 1])
@@ -78,7 +88,8 @@ class FactorChain:
 
 
 def lecture_factor_graph(generator: torch.Generator | None = None) -> FactorChain:
-    """The four-variable example with random factor tables (integers 0..9 for readability)."""
+    """The four-variable example of Lecture 5 §1 with random factor tables (integers 0..9 for
+    readability)."""
     check_generator("generator", generator)
     cards = [2, 2, 2, 3]
 
@@ -93,7 +104,7 @@ def lecture_factor_graph(generator: torch.Generator | None = None) -> FactorChai
 
 
 class SearchResult(NamedTuple):
-    """``energy`` and ``config`` of the minimum, and the work it took."""
+    """``energy`` and ``config`` of the minimum, and the work it took (Lecture 5 §1)."""
 
     energy: float
     config: tuple
@@ -102,7 +113,8 @@ class SearchResult(NamedTuple):
 
 
 def exhaustive_search(graph: FactorChain) -> SearchResult:
-    """Try every configuration: ``prod(cards)`` energy evaluations."""
+    """Try every configuration (Lecture 5 §1): ``prod(cards)`` energy evaluations."""
+    _check_graph(graph)
     calls_before = graph.factor_calls
     best, best_config, count = float("inf"), None, 0
     for config in itertools.product(*(range(c) for c in graph.cards)):
@@ -115,7 +127,7 @@ def exhaustive_search(graph: FactorChain) -> SearchResult:
 
 @dataclass
 class Trellis:
-    """Precomputed factor values: ``nodes[0]`` (cards[0],) weights of the first column,
+    """Precomputed factor values (Lecture 5 §1): ``nodes`` (cards[0],) weights of the first column,
     ``edges[k]`` (cards[k], cards[k+1]) weights between columns k and k+1."""
 
     names: list
@@ -126,7 +138,8 @@ class Trellis:
 
 
 def build_trellis(graph: FactorChain) -> Trellis:
-    """Evaluate every factor once for every value of its arguments (``16`` in the lecture)."""
+    """Evaluate every factor once for every value of its arguments (``16`` in Lecture 5 §1)."""
+    _check_graph(graph)
     calls_before = graph.factor_calls
     nodes = torch.tensor([graph.factor(0, a) for a in range(graph.cards[0])], dtype=torch.float64)
     edges = []
@@ -137,19 +150,38 @@ def build_trellis(graph: FactorChain) -> Trellis:
 
 
 def trellis_search(graph_or_trellis) -> SearchResult:
-    """Min-sum on the trellis (Viterbi): the shortest path is the minimum-energy configuration.
+    """Min-sum on the trellis (Viterbi; Lecture 5 §1): the shortest path is the minimum-energy
+    configuration.
 
-    ``cost_0 = E_a``; ``cost_{k+1}(b) = min_a [cost_k(a) + edge_k(a, b)]``; backtrace.
-    ``energy_evaluations`` is 0 (no full energy is ever computed); ``factor_evaluations``
-    counts the trellis' precomputed factor values.
+    ``cost_0 = E_a``; ``cost_{k+1}(b) = min_a [cost_k(a) + edge_k(a, b)]``; backtrace -- the
+    chain recursion of :mod:`.dp` with one transition matrix per step (variables with fewer
+    values than the largest get ``+inf`` for the missing ones).  ``energy_evaluations`` is 0
+    (no full energy is ever computed); ``factor_evaluations`` counts the trellis' precomputed
+    factor values.
     """
+    if not isinstance(graph_or_trellis, (Trellis, FactorChain)):
+        raise TypeError(f"graph_or_trellis: expected a FactorChain or a Trellis, got {describe(graph_or_trellis)}")
     trellis = graph_or_trellis if isinstance(graph_or_trellis, Trellis) else build_trellis(graph_or_trellis)
-    cost, pointers = trellis.nodes, []
-    for edge in trellis.edges:
-        cost, arg = (cost[:, None] + edge).min(dim=0)
-        pointers.append(arg)
-    energy, last = cost.min(dim=0)
-    config = [int(last)]
-    for arg in reversed(pointers):
-        config.append(int(arg[config[-1]]))
-    return SearchResult(float(energy), tuple(config[::-1]), 0, trellis.factor_values)
+    unary, steps = _as_chain(trellis)
+    energy, messages = chain_dp(MIN_SUM, unary, steps)
+    config = backtrace(MIN_SUM, messages, steps, torch.tensor([len(trellis.cards)]))[0]
+    return SearchResult(float(energy[0]), tuple(config.tolist()), 0, trellis.factor_values)
+
+
+def _check_graph(graph) -> None:
+    if not isinstance(graph, FactorChain):
+        raise TypeError(f"graph: expected a FactorChain, got {describe(graph)}")
+
+
+def _as_chain(trellis: Trellis):
+    """The trellis as a chain energy: unary (1, N, C) with the node weights in the first
+    column, and one (C, C) transition matrix per step, ``C = max(cards)`` (padding ``+inf``)."""
+    c = max(trellis.cards)
+    unary = torch.zeros(1, len(trellis.cards), c, dtype=trellis.nodes.dtype)
+    for k, card in enumerate(trellis.cards):
+        unary[0, k, card:] = math.inf                            # values a variable does not have
+    unary[0, 0, : trellis.cards[0]] = trellis.nodes
+    steps = torch.full((len(trellis.edges), c, c), math.inf, dtype=trellis.nodes.dtype)
+    for k, edge in enumerate(trellis.edges):
+        steps[k, : edge.shape[0], : edge.shape[1]] = edge
+    return unary, steps

@@ -1,5 +1,5 @@
-r"""Losses for chain energies: push down ``E(x, y)`` of the correct sequence, pull up
-the energy of a contrastive sequence found by dynamic programming.
+r"""Losses for chain energies (Lecture 5 §3; Homework 3): push down ``E(x, y)`` of the correct
+sequence, pull up the energy of a contrastive sequence found by dynamic programming.
 
 With ``E(y) = E(x, y)`` of the correct labels (per sequence, shape (B,)):
 
@@ -12,7 +12,8 @@ With ``E(y) = E(x, y)`` of the correct labels (per sequence, shape (B,)):
   sequence (2-best Viterbi)
 * NLL at inverse temperature ``beta``:
   ``E(y) + (1/beta) log sum_{y'} exp(-beta E(y')) = E(y) - F_beta``   (forward algorithm)
-  which is ``-(1/beta) log p_beta(y | x)`` and tends to the perceptron loss as ``beta -> inf``.
+  which is ``-(1/beta) log p_beta(y | x)`` and tends to the perceptron loss as ``beta -> inf``
+  (``beta=math.inf`` *is* the perceptron loss).
 
 ``reduction`` is ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sequence, (B,)).
 
@@ -25,10 +26,12 @@ the NLL (``logsumexp`` of one entry is that entry, so the formulas agree exactly
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
 from .. import losses as zoo
-from .._checks import describe
+from .._checks import check_beta, describe
 from .chain import chain_energy, check_chain
 from .chain import hamming as hamming_distance
 from .inference import free_energy, loss_augmented_viterbi, most_offending_incorrect, viterbi
@@ -38,7 +41,7 @@ __all__ = ["sequence_perceptron_loss", "sequence_hinge_loss", "sequence_nll_loss
 
 def sequence_perceptron_loss(unary, transitions, y, lengths=None, *, start=None, end=None,
                              reduction: str = "mean") -> torch.Tensor:
-    r"""``E(x, y) - min_{y'} E(x, y')`` (Collins' structured perceptron), via
+    r"""``E(x, y) - min_{y'} E(x, y')`` (Collins' structured perceptron; Lecture 5 §3), via
     :func:`energylab.losses.perceptron_loss` with ``min_{y'} E`` from Viterbi."""
     lengths = check_chain(unary, transitions, lengths, start, end)
     correct = chain_energy(unary, transitions, y, lengths, start=start, end=end)
@@ -48,7 +51,7 @@ def sequence_perceptron_loss(unary, transitions, y, lengths=None, *, start=None,
 
 def sequence_hinge_loss(unary, transitions, y, lengths=None, *, margin: float = 1.0, hamming: bool = True,
                         start=None, end=None, reduction: str = "mean") -> torch.Tensor:
-    r"""Hinge loss with margin ``m(y, y')``.
+    r"""Hinge loss with margin ``m(y, y')`` (Lecture 5 §3; Homework 3).
 
     ``hamming=True``: ``m(y, y') = margin * H(y, y')``; the most offending ``y'`` comes
     from loss-augmented Viterbi and :func:`energylab.losses.pairwise_hinge_loss` gives
@@ -70,8 +73,12 @@ def sequence_hinge_loss(unary, transitions, y, lengths=None, *, margin: float = 
 
 def sequence_nll_loss(unary, transitions, y, lengths=None, *, beta: float = 1.0, start=None, end=None,
                       reduction: str = "mean") -> torch.Tensor:
-    r"""``E(x, y) - F_beta(x) = -(1/beta) log p_beta(y | x)`` (a CRF's NLL when ``beta = 1``),
-    via :func:`energylab.losses.nll_loss` with ``F_beta`` from the forward algorithm."""
+    r"""``E(x, y) - F_beta(x) = -(1/beta) log p_beta(y | x)`` (a CRF's NLL when ``beta = 1``;
+    Lecture 5 §3), via :func:`energylab.losses.nll_loss` with ``F_beta`` from the forward
+    algorithm.  At ``beta=math.inf`` it is the perceptron loss."""
+    beta = check_beta("beta", beta)
+    if beta == math.inf:
+        return sequence_perceptron_loss(unary, transitions, y, lengths, start=start, end=end, reduction=reduction)
     lengths = check_chain(unary, transitions, lengths, start, end)
     correct = chain_energy(unary, transitions, y, lengths, start=start, end=end)
     free = free_energy(unary, transitions, lengths, beta=beta, start=start, end=end)
@@ -79,7 +86,7 @@ def sequence_nll_loss(unary, transitions, y, lengths=None, *, beta: float = 1.0,
 
 
 def sequence_loss(kind: str, unary, transitions, y, lengths=None, **options) -> torch.Tensor:
-    """Dispatch by name: ``kind`` in ``"perceptron"``, ``"hinge"``, ``"nll"``."""
+    """Dispatch by name (Lecture 5 §3, §6): ``kind`` in ``"perceptron"``, ``"hinge"``, ``"nll"``."""
     table = {"perceptron": sequence_perceptron_loss, "hinge": sequence_hinge_loss, "nll": sequence_nll_loss}
     if kind not in table:
         raise ValueError(f"kind: expected one of {sorted(table)}, got {describe(kind)}")

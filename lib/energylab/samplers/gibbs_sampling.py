@@ -1,4 +1,5 @@
-r"""Gibbs sampling helpers shared by the Boltzmann machine and the RBM.
+r"""Gibbs *sampling* (the sampler; the Gibbs *distribution* is :mod:`energylab.gibbs`): the helpers
+shared by the Boltzmann machine and the RBM (Lecture 7 §5, Lecture 8 §4).
 
 For binary units ``s_i`` in {0, 1} with energy ``E(s) = -1/2 s^T W s - b^T s``
 (``W`` symmetric, zero diagonal) and ``p(s) ∝ exp(-beta E(s))``, each unit's
@@ -22,7 +23,7 @@ __all__ = ["sample_bernoulli", "sequential_gibbs_sweep"]
 
 
 def sample_bernoulli(probs: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Draw 0/1 samples with ``P(1) = probs`` (same shape and dtype as ``probs``).
+    """Draw 0/1 samples with ``P(1) = probs`` (same shape and dtype as ``probs``).  Lecture 7 §5, Lecture 8 §4.
 
     Implemented as ``uniform < probs`` with uniforms from ``generator`` -- the
     same recipe as scikit-learn's BernoulliRBM, so its randomness can be replayed.
@@ -40,7 +41,7 @@ def sequential_gibbs_sweep(
     beta: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    r"""One sweep of sequential Gibbs sampling over all chains at once.
+    r"""One sweep of sequential Gibbs sampling over all chains at once.  Lecture 7 §5.
 
     Args:
         states: (B, n) current {0, 1} states of B independent chains.

@@ -1,0 +1,227 @@
+r"""Contrastive divergence: the CD-k and PCD estimators of the log-likelihood gradient, shared
+by every RBM-like model (Lecture 8 §2, homework 2).
+
+The log-likelihood of an RBM, ``mean log p(v) = -mean F(v) - log Z``, has the gradient
+
+.. math::
+
+    \Delta\theta = -\big\langle \partial F/\partial\theta \big\rangle_{\text{data}}
+                   + \big\langle \partial F/\partial\theta \big\rangle_{\text{model}},
+
+where ``-∂F/∂θ`` is ``-∂E/∂θ`` with ``h`` replaced by ``p(h | v)`` (:meth:`RBM.statistics
+<energylab.models.RBM.statistics>`).  The model average needs samples ``v_model``;
+:func:`likelihood_gradient` evaluates the formula for any samples, and the two estimators
+differ only in where the samples come from:
+
+* **CD-k** (Hinton, 2002; :func:`cd_gradient`): a chain started at the data, ``h_0 ~ p(h | v)``,
+  then ``n_sweeps = k`` block-Gibbs sweeps give ``v_k``;
+* **PCD** (Tieleman, 2008; :func:`pcd_gradient`): persistent chains (:class:`PersistentChains`)
+  continue from where the previous update left them instead of restarting at the data.
+
+:func:`train_rbm` is the minibatch loop (scikit-learn's defaults: PCD-1, lr 0.1, batch 10).
+
+**The interface an RBM-like model offers** (every :class:`energylab.models.RBM`):
+``check_visible``, ``check_hidden``, ``check_biases``, ``hidden_probs(v, biases=)``,
+``sample_visible(h, biases=, generator=)``, ``sample_hidden``, ``statistics(v, probs, weights,
+biases=)`` and, for :func:`train_rbm`'s in-place update, ``ascend_(v, probs, weights)``.
+
+**Conditional models** pass per-row ``biases`` (:class:`energylab.models.Biases`, ``b`` (B, n_v)
+and ``c`` (B, n_h), row r shifted by the condition ``x_r``).  Chain r then runs with the
+biases of row r, and the returned gradient's ``b`` and ``c`` are per row -- the gradient with
+respect to the bias tensors that were passed -- so a conditional RBM with ``b_r = b + A x_r``
+gets ``ΔA = grad.bᵀ x`` and ``Δb = grad.b.sum(0)`` by the chain rule.
+"""
+from __future__ import annotations
+
+import torch
+
+from .._checks import check_generator, check_positive_float, check_positive_int, describe
+from ..models.rbm import RBM, Biases, RBMGradient
+from ..samplers.gibbs_sampling import sample_bernoulli
+from .loop import batches
+
+__all__ = ["PersistentChains", "likelihood_gradient", "cd_gradient", "pcd_gradient", "train_rbm"]
+
+
+class PersistentChains:
+    """The fantasy particles of PCD: hidden states (n_chains, n_h) kept between updates.
+
+    Like scikit-learn, the chains store *hidden* states and start at zero.  Lecture 8 §2."""
+
+    def __init__(self, rbm: RBM, n_chains: int, *, hidden: torch.Tensor | None = None):
+        check_positive_int("n_chains", n_chains)
+        if hidden is None:
+            hidden = torch.zeros(n_chains, rbm.n_hidden, dtype=rbm.W.dtype, device=rbm.W.device)
+        rbm.check_hidden(hidden, "hidden")
+        self.hidden = hidden
+
+
+def _phase_weights(n_data: int, n_model: int, like: torch.Tensor) -> torch.Tensor:
+    """``+1/n_data`` for each data row, then ``-1/n_model`` for each model row, (n_data + n_model,)."""
+    return torch.cat([torch.full((n_data,), 1.0 / n_data, dtype=like.dtype, device=like.device),
+                      torch.full((n_model,), -1.0 / n_model, dtype=like.dtype, device=like.device)])
+
+
+def _stacked(biases: Biases | None, n_model: int) -> Biases | None:
+    """Biases for the stacked rows ``[data; model]``: per-row biases repeat (chain r uses row r's);
+    None (the model's own) and shared biases stay as they are."""
+    if biases is None:
+        return None
+    b, c = biases
+    if b.dim() == 1 and c.dim() == 1:
+        return biases
+    return Biases(b if b.dim() == 1 else torch.cat([b, b]), c if c.dim() == 1 else torch.cat([c, c]))
+
+
+def _paired(grad: RBMGradient, n: int) -> RBMGradient:
+    """Fold the per-row statistics of the stacked rows: data row r plus model row r."""
+    if grad.b.dim() == 1 and grad.c.dim() == 1:
+        return grad
+    return RBMGradient(grad.W, *(t if t.dim() == 1 else t[:n] + t[n:] for t in (grad.b, grad.c)))
+
+
+def _check_per_row(biases: Biases | None, n_data: int, n_model: int) -> None:
+    if biases is not None and (biases.b.dim() == 2 or biases.c.dim() == 2) and n_model != n_data:
+        raise ValueError(f"biases: per-row biases pair each model chain with a data row; expected "
+                         f"{n_data} chains for {n_data} rows, got {n_model}")
+
+
+def _gradient(rbm, rows, probs, n_data, biases):
+    """The weighted statistics of the stacked rows (data +1/n, model -1/n), per-row biases folded."""
+    weights = _phase_weights(n_data, rows.shape[0] - n_data, rows)
+    grad = rbm.statistics(rows, probs, weights, biases=_stacked(biases, rows.shape[0] - n_data))
+    return _paired(grad, n_data)
+
+
+@torch.no_grad()
+def likelihood_gradient(rbm: RBM, v_data: torch.Tensor, v_model: torch.Tensor, *,
+                        biases: Biases | None = None) -> RBMGradient:
+    """``<-∂F/∂θ>_data - <-∂F/∂θ>_model``: the log-likelihood gradient with the model average
+    taken over the samples ``v_model`` (held fixed).  It is exactly ``-grad`` of
+    ``mean F(v_data) - mean F(v_model)``.  Lecture 8 §2, homework 2."""
+    rbm.check_visible(v_data, "v_data")
+    rbm.check_visible(v_model, "v_model")
+    biases = None if biases is None else rbm.check_biases(biases, v_data.shape[0])
+    _check_per_row(biases, v_data.shape[0], v_model.shape[0])
+    rows = torch.cat([v_data, v_model])
+    probs = rbm.hidden_probs(rows, biases=_stacked(biases, v_model.shape[0]))
+    return _gradient(rbm, rows, probs, v_data.shape[0], biases)
+
+
+def _model_visible(rbm, h, n_sweeps, biases, generator) -> torch.Tensor:
+    """``n_sweeps`` block-Gibbs sweeps started from hidden states h, ending on the visible layer:
+    ``v ~ p(v|h)``, then (n_sweeps - 1) times ``h ~ p(h|v), v ~ p(v|h)``."""
+    v = rbm.sample_visible(h, biases=biases, generator=generator)
+    for _ in range(n_sweeps - 1):
+        v = rbm.sample_visible(rbm.sample_hidden(v, biases=biases, generator=generator), biases=biases,
+                               generator=generator)
+    return v
+
+
+def _cd_rows(rbm, v, n_sweeps, biases, generator):
+    """CD-k: stacked rows ``[v; v_k]`` and their ``p(h | .)``; the chain starts at ``h_0 ~ p(h | v)``."""
+    probs = rbm.hidden_probs(v, biases=biases)
+    v_model = _model_visible(rbm, sample_bernoulli(probs, generator=generator), n_sweeps, biases, generator)
+    return torch.cat([v, v_model]), torch.cat([probs, rbm.hidden_probs(v_model, biases=biases)])
+
+
+def _pcd_rows(rbm, v, chains, n_sweeps, biases, generator):
+    """PCD-k: stacked rows ``[v; v_model]`` and their ``p(h | .)`` (one product for both
+    phases); the chains move on to ``h ~ p(h | v_model)``. Draws per sweep: v, then h
+    -- the order of scikit-learn's ``_fit``."""
+    v_model = _model_visible(rbm, chains.hidden, n_sweeps, biases, generator)
+    rows = torch.cat([v, v_model])
+    probs = rbm.hidden_probs(rows, biases=None if biases is None else _stacked(biases, v_model.shape[0]))
+    chains.hidden = sample_bernoulli(probs[v.shape[0]:], generator=generator)
+    return rows, probs
+
+
+def _check_common(rbm, v, n_sweeps, biases, generator) -> Biases | None:
+    rbm.check_visible(v)
+    check_positive_int("n_sweeps", n_sweeps)
+    check_generator("generator", generator, like=v)
+    return None if biases is None else rbm.check_biases(biases, v.shape[0])
+
+
+@torch.no_grad()
+def cd_gradient(rbm: RBM, v: torch.Tensor, n_sweeps: int = 1, *, biases: Biases | None = None,
+                generator=None) -> tuple[RBMGradient, torch.Tensor]:
+    r"""CD-k with ``k = n_sweeps`` (Hinton, 2002): the chain starts at the data, ``h_0 ~ p(h | v)``,
+    then ``n_sweeps`` block-Gibbs sweeps give ``v_k``.  Returns the ascent direction
+
+    .. math:: \Delta\theta = -\langle \partial F/\partial\theta \rangle_{v} + \langle \partial F/\partial\theta \rangle_{v_k}
+
+    (``v_k`` held fixed: exactly ``-grad`` of ``mean F(v) - mean F(v_k)``) and ``v_k``.
+    Lecture 8 §2, homework 2.
+    """
+    biases = _check_common(rbm, v, n_sweeps, biases, generator)
+    rows, probs = _cd_rows(rbm, v, n_sweeps, biases, generator)
+    n = v.shape[0]
+    return _gradient(rbm, rows, probs, n, biases), rows[n:]
+
+
+@torch.no_grad()
+def pcd_gradient(rbm: RBM, v: torch.Tensor, chains: PersistentChains, n_sweeps: int = 1, *,
+                 biases: Biases | None = None, generator=None) -> RBMGradient:
+    """PCD-k with ``k = n_sweeps`` (Tieleman, 2008): like CD-k but the model chains continue from
+    ``chains`` (updated in place) instead of restarting at the data.  With ``n_sweeps = 1`` this
+    is scikit-learn's BernoulliRBM update, draw for draw.  Lecture 8 §2.
+    Library only as a function: train_rbm fuses it with the update; it is the PCD estimator for other loops (conditional RBMs, DBMs)."""
+    biases = _check_common(rbm, v, n_sweeps, biases, generator)
+    if not isinstance(chains, PersistentChains):
+        raise TypeError(f"chains: expected PersistentChains, got {describe(chains)}")
+    rbm.check_hidden(chains.hidden, "chains.hidden")
+    _check_per_row(biases, v.shape[0], chains.hidden.shape[0])
+    rows, probs = _pcd_rows(rbm, v, chains, n_sweeps, biases, generator)
+    return _gradient(rbm, rows, probs, v.shape[0], biases)
+
+
+def train_rbm(
+    rbm: RBM,
+    data: torch.Tensor,
+    *,
+    method: str = "pcd",
+    n_sweeps: int = 1,
+    lr: float = 0.1,
+    batch_size: int = 10,
+    epochs: int = 1,
+    shuffle: bool = False,
+    chains: PersistentChains | None = None,
+    generator: torch.Generator | None = None,
+    callback=None,
+) -> PersistentChains | None:
+    """Minibatch gradient ascent with CD-k (``method="cd"``) or PCD-k (``"pcd"``, chains of
+    ``batch_size`` unless given), ``k = n_sweeps``.  Defaults follow scikit-learn (PCD-1,
+    lr 0.1, batch 10, no shuffling); batches come from :func:`energylab.train.batches`.
+    ``callback(epoch, rbm)`` runs after each epoch.  Returns the persistent chains (None for
+    CD).  The model's own biases are trained; for a conditional model write the loop with
+    :func:`cd_gradient` and per-row ``biases``.  Lecture 8 §2 and §5.
+    """
+    rbm.check_visible(data, "data")
+    if method not in ("cd", "pcd"):
+        raise ValueError(f"method: expected 'cd' or 'pcd', got {method!r}")
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
+    check_positive_int("n_sweeps", n_sweeps)
+    check_positive_float("lr", lr)
+    check_generator("generator", generator, like=data)
+    if method == "pcd" and chains is None:
+        chains = PersistentChains(rbm, batch_size)
+    if chains is not None:
+        rbm.check_hidden(chains.hidden, "chains.hidden")
+    biases = None                   # the model's own
+    weights = {}  # batch size -> lr * phase weights
+    for epoch in range(epochs):
+        with torch.no_grad():
+            for (batch,) in batches((data,), batch_size, shuffle=shuffle, generator=generator):
+                n = batch.shape[0]
+                if n not in weights:
+                    weights[n] = lr * _phase_weights(n, n if chains is None else chains.hidden.shape[0], data)
+                if method == "pcd":
+                    rows, probs = _pcd_rows(rbm, batch, chains, n_sweeps, biases, generator)
+                else:
+                    rows, probs = _cd_rows(rbm, batch, n_sweeps, biases, generator)
+                rbm.ascend_(rows, probs, weights[n])
+        if callback is not None:
+            callback(epoch, rbm)
+    return chains
