@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -143,7 +144,6 @@ def prepare(course: Course, hw: str, sandbox: bool = True) -> AssignmentPack:
     with tempfile.TemporaryDirectory(prefix=f"prepare-{hw}-") as tmp:
         temp = Path(tmp) / "grade"
         (temp / "source").mkdir(parents=True)
-        import shutil
         shutil.copytree(course.root / "solutions" / hw, temp / "source" / hw,
                         ignore=shutil.ignore_patterns(*IGNORED))
         (temp / "nbgrader_config.py").write_text(_grading_config(config, sandbox))
@@ -379,7 +379,6 @@ def store(course: Course, result: Result) -> dict:
 
 def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:
     """Swap in the new autograded folder (none when nothing could be graded)."""
-    import shutil
     if not files:
         shutil.rmtree(folder, ignore_errors=True)
         return
