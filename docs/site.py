@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import ast
 import concurrent.futures
+import contextlib
 import hashlib
 import importlib
 import json
@@ -40,6 +41,7 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import nbformat
 
@@ -251,42 +253,42 @@ def link_mentions(text: str, targets: dict[tuple[str, int], str]) -> str:
 
 
 def library_objects(nb) -> dict[str, object]:
-    """Every ``energylab`` object a notebook imports or uses as ``module.name``, by the name
-    of the object's defining module + qualname (e.g. ``energylab.models.mlp_energy.MLPEnergy``)."""
-    modules, objects = {}, {}
+    """Every public ``energylab`` module, class or function a notebook imports or calls as
+    ``module.name``, by its full name where it is defined (``energylab.models.mlp_energy.MLPEnergy``)."""
+    modules, objects = {}, {}                         # modules: the notebook's names for them
 
-    def add(obj):
-        module = getattr(obj, "__module__", None) if not isinstance(obj, type(os)) else obj.__name__
-        if module and module.startswith("energylab"):
-            name = module if isinstance(obj, type(os)) else f"{module}.{obj.__qualname__}"
+    def add(obj) -> None:
+        if isinstance(obj, ModuleType):
+            name = obj.__name__
+        elif callable(obj) and hasattr(obj, "__qualname__"):
+            name = f"{obj.__module__}.{obj.__qualname__}"
+        else:
+            return                                    # constants (colours, tables) have no page
+        if name.split(".")[0] == "energylab" and not any(part.startswith("_") for part in name.split(".")):
             objects[name] = obj
 
     for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
         try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "energylab":
+            tree = ast.parse(cell.source) if cell.cell_type == "code" else None
+        except SyntaxError:                           # IPython magics
+            tree = None
+        for node in ast.walk(tree) if tree else ():
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "energylab":
                 module = importlib.import_module(node.module)
                 for alias in node.names:
                     obj = getattr(module, alias.name, None)
-                    if obj is None:
-                        continue
-                    if isinstance(obj, type(os)):
+                    if obj is None and hasattr(module, "__path__"):      # a submodule: import it, as Python does
+                        obj = importlib.import_module(f"{node.module}.{alias.name}")
+                    if isinstance(obj, ModuleType):
                         modules[alias.asname or alias.name] = obj
                     add(obj)
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name.split(".")[0] == "energylab":
                         modules[alias.asname or alias.name] = importlib.import_module(alias.name)
-        for node in ast.walk(tree):
+        for node in ast.walk(tree) if tree else ():
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
-                obj = getattr(modules[node.value.id], node.attr, None)
-                if obj is not None and (callable(obj) or isinstance(obj, type(os))):
-                    add(obj)
+                add(getattr(modules[node.value.id], node.attr, None))
     return dict(sorted(objects.items()))
 
 
@@ -295,17 +297,14 @@ def library_box(nb, depth: int) -> str | None:
     objects = library_objects(nb)
     if not objects:
         return None
-    up = "../" * depth
     lines = []
     for full, obj in objects.items():
-        if any(part.startswith("_") for part in full.split(".")):
-            continue                                   # private helpers have no page
-        if isinstance(obj, type(os)):
+        if isinstance(obj, ModuleType):
             lines.append(f"- {{py:mod}}`{full}`")
         else:
-            module, qualname = obj.__module__, obj.__qualname__
-            source = f"{up}_modules/{module.replace('.', '/')}.html#{qualname}"
-            lines.append(f"- {{py:obj}}`{qualname} <{full}>` in `{module}` (<a href=\"{source}\">source</a>)")
+            source = f"{'../' * depth}_modules/{obj.__module__.replace('.', '/')}.html#{obj.__qualname__}"
+            lines.append(f"- {{py:obj}}`{obj.__qualname__} <{full}>` in `{obj.__module__}` "
+                         f"(<a href=\"{source}\">source</a>)")
     return (":::{admonition} The library code this page uses\n:class: seealso\n"
             "Every `energylab` name the code below calls, with its documentation and its source:\n\n"
             + "\n".join(lines) + "\n:::")
@@ -492,15 +491,30 @@ def render(src: Path, out: Path, work: Path, root: Path) -> None:
     stamp.write_text(inputs)
 
 
+@contextlib.contextmanager
+def exclusive(work: Path):
+    """One build at a time per work folder (two `make site`, or the tests beside a build)."""
+    work.mkdir(parents=True, exist_ok=True)
+    with open(work / ".lock", "w") as lock:
+        try:
+            import fcntl
+        except ImportError:                                  # Windows: no lock, no parallel builds
+            yield
+            return
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def build(root: Path = REPO, out: Path | None = None, work: Path | None = None, jobs: int = 1) -> Path:
     root = root.resolve()
     out = (out or root / "build" / "site").resolve()
     work = (work or root / "build" / "site-work").resolve()
     start = time.perf_counter()
     lectures, homework = read_syllabus(root)
-    executed = execute_lectures(lectures, root, work, jobs)
-    stage(root, work / "src", lectures, homework, executed, with_library=(root / "lib" / "energylab").is_dir())
-    render(work / "src", out, work, root)
+    with exclusive(work):
+        executed = execute_lectures(lectures, root, work, jobs)
+        stage(root, work / "src", lectures, homework, executed, with_library=(root / "lib" / "energylab").is_dir())
+        render(work / "src", out, work, root)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     print(f"site: built {out} ({len(lectures)} lectures, {len(homework)} assignments, "
           f"{size / 2**20:.0f} MiB) in {time.perf_counter() - start:.0f} s", flush=True)

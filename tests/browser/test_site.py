@@ -99,6 +99,16 @@ def test_lecture_page_links_the_library_source_it_uses(built_site, name):
     assert sources, f"{name}: no link to the library's source"
 
 
+def test_the_library_box_names_what_the_lecture_imports_and_calls():
+    nb = nbformat.read(ROOT / "lectures" / "03_energy_based_models.ipynb", as_version=4)
+    used = site.library_objects(nb)
+    assert {"energylab.widgets.gibbs_explorer",                   # called as widgets.gibbs_explorer(...)
+            "energylab.gibbs.make_grid",                          # called as gibbs.make_grid(...)
+            "energylab.models.mlp_energy.MLPEnergy",              # imported from the package
+            "energylab.seed"} <= set(used)
+    assert not [name for name in used if "._" in name]            # no private helpers
+
+
 def test_homework_pages_carry_the_nbgrader_roles(built_site):
     for hw in ASSIGNMENTS:
         page = soup(built_site / "homework" / f"{hw}.html")
