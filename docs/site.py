@@ -194,27 +194,35 @@ def execute_lectures(lectures: list[Page], root: Path, work: Path, jobs: int) ->
     print(f"site: executing {len(todo)} of {len(lectures)} lectures "
           f"({', '.join(todo)}) with {jobs} job(s)", flush=True)
     failures = []
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(execute, str(page.source)): name for name, (page, _, _) in todo.items()}
-        for future in concurrent.futures.as_completed(futures):
-            name = futures[future]
-            page, nb, cached = todo[name]
-            result = future.result()
-            if "failed_cell" in result:
-                failures.append(f"lectures/{page.source.name} failed at {result['failed_cell']}: "
-                                f"{result['error']}")
-                print(f"site: FAILED {failures[-1]}", file=sys.stderr, flush=True)
-                continue
-            out = nbformat.reads(result["notebook"], as_version=4)
-            out.metadata["energylab_site"] = {"execution_seconds": round(result["seconds"], 1)}
-            for stale in cache.glob(f"{page.name}.*.ipynb"):
-                stale.unlink()
-            nbformat.write(out, cached)
-            executed[name] = merge_outputs(nb, out)
-            print(f"site: executed lectures/{page.source.name} in {result['seconds']:.1f} s", flush=True)
+    for name, result in execute_all({name: str(page.source) for name, (page, _, _) in todo.items()}, jobs):
+        page, nb, cached = todo[name]
+        if "failed_cell" in result:
+            failures.append(f"lectures/{page.source.name} failed at {result['failed_cell']}: {result['error']}")
+            print(f"site: FAILED {failures[-1]}", file=sys.stderr, flush=True)
+            continue
+        out = nbformat.reads(result["notebook"], as_version=4)
+        out.metadata["energylab_site"] = {"execution_seconds": round(result["seconds"], 1)}
+        for stale in cache.glob(f"{page.name}.*.ipynb"):
+            stale.unlink()
+        nbformat.write(out, cached)
+        executed[name] = merge_outputs(nb, out)
+        print(f"site: executed lectures/{page.source.name} in {result['seconds']:.1f} s", flush=True)
     if failures:
         raise SiteError("a lecture failed to execute; the site was not built:\n  " + "\n  ".join(failures))
     return executed
+
+
+def execute_all(sources: dict[str, str], jobs: int):
+    """(name, result of :func:`execute`) as each finishes: one at a time in this process, or
+    ``jobs`` at once in worker processes."""
+    if jobs == 1:
+        for name, source in sources.items():
+            yield name, execute(source)
+        return
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(execute, source): name for name, source in sources.items()}
+        for future in concurrent.futures.as_completed(futures):
+            yield futures[future], future.result()
 
 
 def merge_outputs(nb, executed):
