@@ -244,6 +244,17 @@ def test_vb_errors(generator):
         baum_welch(x, random_hmm(generator, 2, 2), lengths, n_steps=0)
     with pytest.raises(TypeError, match="x"):
         random_hmm(generator, 2, 2).potentials(torch.zeros(2, 3))
+    with pytest.raises(ValueError, match="x: expected symbols in \\[0, 1\\]"):
+        random_hmm(generator, 2, 2).potentials(torch.tensor([[0, 2, PAD]]), torch.tensor([2]))
+    random_hmm(generator, 2, 2).potentials(torch.tensor([[0, 1, PAD]]), torch.tensor([2]))   # padding may be PAD
+    with pytest.raises(TypeError, match="init: expected an energylab.structured.HMM"):
+        baum_welch(x, random_probabilities(generator, 2, 2), lengths)
+    with pytest.raises(TypeError, match="prior: expected an energylab.structured.Counts"):
+        variational_bayes(x, random_hmm(generator, 2, 2), random_hmm(generator, 2, 2), lengths)
+    with pytest.raises(ValueError, match="hmm.log_transitions"):
+        expected_counts(random_hmm(generator, 2, 2)._replace(log_transitions=torch.zeros(3, 3, dtype=D)), x, lengths)
+    with pytest.raises(ValueError, match="probabilities.emissions"):
+        sample_hmm(random_probabilities(generator, 2, 2)._replace(emissions=torch.ones(3, 2, dtype=D)), 4)
 
 
 # ----- data and evaluation helpers ---------------------------------------------------------------

@@ -59,9 +59,13 @@ class HMM(NamedTuple):
     def potentials(self, x: torch.Tensor, lengths=None) -> dict:
         """The chain energy ``E(y, x) = -log p(x, y)`` of symbols ``x`` (B, N): ``dict(unary, transitions,
         start)`` for the functions of :mod:`.inference` (Lecture 5 §3.1)."""
-        _check_symbols(x, self.log_emissions.shape[1])
+        _check_parameters("hmm", self, HMM)
+        v = self.log_emissions.shape[1]
+        _check_symbols(x, v)
         lengths = check_lengths(lengths, x.shape[0], x.shape[1], x.device)
         safe = torch.where(mask_from_lengths(lengths, x.shape[1]), x, 0)         # padding -> symbol 0, inert
+        if safe.numel() and (int(safe.min()) < 0 or int(safe.max()) >= v):
+            raise ValueError(f"x: expected symbols in [0, {v - 1}] before each length, got {x.tolist()}")
         unary = -self.log_emissions.t()[safe]                                     # (B, N, K)
         return dict(unary=unary, transitions=-self.log_transitions, start=-self.log_start)
 
@@ -81,6 +85,20 @@ def _check_symbols(x, v: int) -> None:
         raise TypeError(f"x: expected an integer tensor of symbols (B, N), got {describe(x)}")
 
 
+def _check_parameters(name: str, params, kind: type) -> None:
+    """``params`` a ``kind`` (:class:`HMM` or :class:`Counts`) of floating tensors (K,), (K, K), (K, V)."""
+    if not isinstance(params, kind):
+        raise TypeError(f"{name}: expected an energylab.structured.{kind.__name__}, got {describe(params)}")
+    for field, value in zip(kind._fields, params):
+        check_tensor(f"{name}.{field}", value)
+    k = params[0].shape[0] if params[0].dim() == 1 else -1
+    v = params[2].shape[1] if params[2].dim() == 2 else -1
+    for field, value, shape in zip(kind._fields, params, [(k,), (k, k), (k, v)]):
+        if k < 1 or v < 1 or tuple(value.shape) != shape:
+            raise ValueError(f"{name}.{field}: expected shapes (K,), (K, K), (K, V) across {kind._fields}, "
+                             f"got {describe(value)}")
+
+
 def sample_hmm(probabilities: Counts, n: int, *, length: tuple[int, int] = (6, 12),
                generator: torch.Generator | None = None):
     """``n`` sequences ``(x, y, lengths)`` from an HMM given by its ``probabilities`` (a :class:`Counts`
@@ -88,6 +106,7 @@ def sample_hmm(probabilities: Counts, n: int, *, length: tuple[int, int] = (6, 1
     lengths uniform in ``length``  (Lecture 5 §3.1)."""
     check_positive_int("n", n)
     check_generator("generator", generator)
+    _check_parameters("probabilities", probabilities, Counts)
     if not isinstance(length, tuple) or len(length) != 2 or not 1 <= length[0] <= length[1]:
         raise ValueError(f"length: expected (shortest, longest) with 1 <= shortest <= longest, got {describe(length)}")
     pi, a, b = probabilities
@@ -108,6 +127,7 @@ def expected_counts(hmm: HMM, x: torch.Tensor, lengths=None) -> tuple[Counts, to
 
     ``n_theta = d log Z / d log theta``: the gradient of the forward algorithm is forward-backward.
     """
+    _check_parameters("hmm", hmm, HMM)
     with torch.enable_grad():
         leaves = [p.detach().requires_grad_(True) for p in hmm]
         log_z = log_partition(**HMM(*leaves).potentials(x, lengths), lengths=lengths)
@@ -118,6 +138,7 @@ def expected_counts(hmm: HMM, x: torch.Tensor, lengths=None) -> tuple[Counts, to
 def maximise(counts: Counts) -> HMM:
     """The M-step (Lecture 5 §3.1): each row of ``theta`` = its counts / their sum, as log-parameters
     (a row that was never used gets ``-inf`` everywhere: its state is unreachable)."""
+    _check_parameters("counts", counts, Counts)
     return HMM(*(torch.log(c / c.sum(-1, keepdim=True).clamp_min(torch.finfo(c.dtype).tiny)) for c in counts))
 
 
@@ -125,6 +146,7 @@ def baum_welch(x: torch.Tensor, init: HMM, lengths=None, *, n_steps: int = 50) -
     """EM for an HMM (Lecture 5 §3.1): ``n_steps`` of E-step + M-step from ``init``.  Returns the last
     parameters and ``log p(x | theta)`` (summed over the batch) before each M-step -- never decreasing."""
     check_positive_int("n_steps", n_steps)
+    _check_parameters("init", init, HMM)
     hmm, history = init, []
     for _ in range(n_steps):
         counts, log_z = expected_counts(hmm, x, lengths)
@@ -163,8 +185,9 @@ def variational_bayes(x: torch.Tensor, prior: Counts, init: HMM, lengths=None, *
     (never decreasing).  Every ``prior`` concentration must be > 0.
     """
     check_positive_int("n_steps", n_steps)
+    _check_parameters("init", init, HMM)
+    _check_parameters("prior", prior, Counts)
     for name, value in zip(Counts._fields, prior):
-        check_tensor(f"prior.{name}", value)
         if not bool((value > 0).all()):
             raise ValueError(f"prior.{name}: expected Dirichlet concentrations > 0, got {value.tolist()}")
     counts, _ = expected_counts(init, x, lengths)
