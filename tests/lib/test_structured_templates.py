@@ -177,13 +177,13 @@ def test_training_through_the_alignment_separates_two_words(generator):
     flat[0, :, 0] = torch.linspace(-0.2, 0.2, 6, dtype=torch.float64)   # nearly uninformative templates
     flat[1, :, 0] = torch.linspace(0.2, -0.2, 6, dtype=torch.float64)
     model = DTWRecogniser(flat, learn_relevances=False)
-    before = float(model.loss(y, x, lengths))
+    before = float(model.loss(y, x, lengths).detach())
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     for _ in range(60):
         opt.zero_grad()
         model.loss(y, x, lengths).backward()
         opt.step()
-    assert float(model.loss(y, x, lengths)) < 0.2 * before
+    assert float(model.loss(y, x, lengths).detach()) < 0.2 * before
     assert torch.equal(model.classify(x, lengths), y)
 
 
