@@ -111,3 +111,12 @@ def test_log_colour_scale_shows_valleys_and_walls_with_round_ticks():
     top = float(energies.max() - energies.min())                  # the colours start at min E
     assert levels[0] == 0 and math.isclose(levels[-1], top, rel_tol=1e-6)
     assert levels[1] < 1 and np.allclose(np.diff(np.log1p(levels)), np.log1p(top) / 20)   # equal steps of log(1 + E)
+
+
+def test_round_levels_cover_every_value():
+    grid = gibbs.make_grid((-1.0, 1.0), 25, dim=2)
+    for energies in (2.06 + 3.37 * grid.points.square().sum(-1) / 2, 0.047 * torch.rand(625)):
+        ax = plot_energy_surface(grid, energies)
+        levels = ax.collections[0].levels
+        assert levels[0] <= float(energies.min()) and levels[-1] >= float(energies.max())
+        plt.close("all")

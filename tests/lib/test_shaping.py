@@ -21,52 +21,48 @@ def test_contrastive_points_are_uniform_in_the_box_or_near_the_data(generator):
     assert 0.45 < float(close.float().mean()) < 0.55
 
 
-def _one_step_gradient(loss, **kwargs):
+DATA = torch.tensor([[0.0, 0.5], [1.0, -0.5], [0.2, 0.1]], dtype=torch.float64)
+
+
+def _fresh():
     torch.manual_seed(0)
-    model = MLPEnergy(2, hidden=8).double()
-    data = torch.tensor([[0.0, 0.5], [1.0, -0.5], [0.2, 0.1]], dtype=torch.float64)
-    before = [p.detach().clone() for p in model.parameters()]
-    train_energy(model, data, loss, n_steps=1, lr=1e-3, **kwargs)
-    return model, data, before
+    return MLPEnergy(2, hidden=8).double()
+
+
+def _assert_one_step_matches(loss, direct_loss, **kwargs):
+    """One train_energy step equals one Adam step on direct_loss(reference model), from equal weights."""
+    model = _fresh()
+    train_energy(model, DATA, loss, n_steps=1, lr=1e-3, **kwargs)
+    reference = _fresh()
+    opt = torch.optim.Adam(reference.parameters(), lr=1e-3)
+    opt.zero_grad()
+    direct_loss(reference).backward()
+    opt.step()
+    for p, q in zip(model.parameters(), reference.parameters()):
+        assert torch.allclose(p, q), loss
 
 
 @pytest.mark.parametrize("name", SAMPLED_LOSSES)
 def test_a_sampled_step_follows_the_loss_of_the_zoo(name):
     negatives = torch.tensor([[2.0, 2.0], [-2.0, 1.0], [0.0, -2.0], [1.0, 2.0], [2.0, -1.0], [-1.0, -1.0]],
                              dtype=torch.float64)                    # k = 2 per data point, rows j N + i
-    model, data, before = _one_step_gradient(name, negatives=lambda: negatives, margin=0.7, beta=2.0)
-    torch.manual_seed(0)
-    reference = MLPEnergy(2, hidden=8).double()
-    e_pos, e_neg = reference(data), reference(negatives).reshape(2, 3).T
-    direct = {"hinge": lambda: losses.hinge_loss(e_pos, e_neg, 0.7), "log": lambda: losses.log_loss(e_pos, e_neg),
-              "square-square": lambda: losses.square_square_loss(e_pos, e_neg, 0.7),
-              "simple": lambda: losses.simple_loss(e_pos, e_neg, 0.7), "MCE": lambda: losses.mce_loss(e_pos, e_neg),
-              "square-exp": lambda: losses.square_exp_loss(e_pos, e_neg, 0.7),
-              "LVQ2": lambda: losses.lvq2_loss(e_pos, e_neg, 0.7), "InfoNCE": lambda: losses.infonce_loss(e_pos, e_neg, 2.0)}
-    opt = torch.optim.Adam(reference.parameters(), lr=1e-3)
-    opt.zero_grad()
-    direct[name]().backward()
-    opt.step()
-    for p, q in zip(model.parameters(), reference.parameters()):
-        assert torch.allclose(p, q), name
+    direct = {"hinge": lambda p, n: losses.hinge_loss(p, n, 0.7), "log": losses.log_loss,
+              "square-square": lambda p, n: losses.square_square_loss(p, n, 0.7),
+              "simple": lambda p, n: losses.simple_loss(p, n, 0.7), "MCE": losses.mce_loss,
+              "square-exp": lambda p, n: losses.square_exp_loss(p, n, 0.7),
+              "LVQ2": lambda p, n: losses.lvq2_loss(p, n, 0.7), "InfoNCE": lambda p, n: losses.infonce_loss(p, n, 2.0)}
+    _assert_one_step_matches(name, lambda m: direct[name](m(DATA), m(negatives).reshape(2, 3).T),
+                             negatives=lambda: negatives, margin=0.7, beta=2.0)
 
 
 @pytest.mark.parametrize("name", EXHAUSTIVE_LOSSES)
 def test_an_exhaustive_step_uses_every_grid_point(name):
     grid = gibbs.make_grid((-2.0, 2.0), 5, dim=2, dtype=torch.float64)
-    model, data, _ = _one_step_gradient(name, negatives=grid, beta=1.5)
-    torch.manual_seed(0)
-    reference = MLPEnergy(2, hidden=8).double()
-    e_pos, e_all = reference(data), reference(grid.points).expand(3, -1)
-    direct = {"NLL/MMI": lambda: losses.nll_loss(e_pos, e_all, 1.5, log_measure=grid.log_measure),
-              "MEE": lambda: losses.mee_loss(e_pos, e_all, 1.5, log_measure=grid.log_measure),
-              "perceptron": lambda: losses.perceptron_loss(e_pos, e_all)}
-    opt = torch.optim.Adam(reference.parameters(), lr=1e-3)
-    opt.zero_grad()
-    direct[name]().backward()
-    opt.step()
-    for p, q in zip(model.parameters(), reference.parameters()):
-        assert torch.allclose(p, q), name
+    direct = {"NLL/MMI": lambda p, a: losses.nll_loss(p, a, 1.5, log_measure=grid.log_measure),
+              "MEE": lambda p, a: losses.mee_loss(p, a, 1.5, log_measure=grid.log_measure),
+              "perceptron": losses.perceptron_loss}
+    _assert_one_step_matches(name, lambda m: direct[name](m(DATA), m(grid.points).expand(3, -1)),
+                             negatives=grid, beta=1.5)
 
 
 def test_energy_loss_collapses_and_snapshots_are_kept():

@@ -46,9 +46,13 @@ def _image(grid: Grid, energies: torch.Tensor, clip: float | None) -> np.ndarray
 
 
 def _nice_levels(lo: float, hi: float, n: int) -> np.ndarray:
-    """About ``n`` contour levels at round numbers covering [lo, hi] (clean colour-bar ticks)."""
-    levels = MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
-    return levels[(levels >= lo - 1e-9 * abs(hi - lo)) & (levels <= hi + 1e-9 * abs(hi - lo))]
+    """About ``n`` contour levels at round numbers covering [lo, hi] (clean colour-bar ticks): from the
+    largest round number <= lo to the smallest >= hi, so that no value between lo and hi goes uncoloured."""
+    ticks = MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+    eps = 1e-9 * max(abs(hi - lo), 1e-12)
+    first = ticks[ticks <= lo + eps].max()
+    last = ticks[ticks >= hi - eps].min()
+    return ticks[(ticks >= first) & (ticks <= last)]
 
 
 def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: int | Sequence[float] = 30,
