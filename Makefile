@@ -16,7 +16,10 @@ GRADE_ARGS ?=
 # Test workers (pytest-xdist); each test class (one per assignment) and module stays on one worker.
 JOBS ?= 2
 
-.PHONY: setup lab test release autograde feedback grades check bench site clean
+# Lectures the site executes at once (default: half the cores, at most 4).
+SITE_JOBS ?=
+
+.PHONY: setup lab test browser release publish collect autograde feedback return grades check start validate submit bench site clean
 
 setup: $(STAMP)
 
@@ -25,14 +28,23 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
+# Work happens in work/ (git-ignored copies of assignments/): a release or `git pull` never touches it.
 lab: setup
+	$(PY) -m course start --quiet
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: setup
+test: setup browser
 	$(PY) -m pytest -n $(JOBS) --dist loadscope $(PYTEST_ARGS)
 
 release: setup
 	$(PY) -m course release $(HW)
+
+publish: setup
+	$(PY) -m course publish
+
+# make collect HW=hw1_mdn DOWNLOAD=~/Downloads/submissions.zip
+collect: setup
+	$(PY) -m course collect $(HW) $(DOWNLOAD)
 
 autograde: setup
 	$(PY) -m course autograde $(HW) $(GRADE_ARGS)
@@ -40,8 +52,22 @@ autograde: setup
 feedback: setup
 	$(PY) -m course feedback $(HW)
 
+return: setup
+	$(PY) -m course return $(HW)
+
+# make grades ROSTER=roster.csv
 grades: setup
-	$(PY) -m course grades
+	$(PY) -m course grades $(if $(ROSTER),--roster $(ROSTER))
+
+start: setup
+	$(PY) -m course start $(HW)
+
+validate: setup
+	$(PY) -m course validate $(HW)
+
+# make submit HW=hw1_mdn STUDENT=your_id
+submit: setup
+	$(PY) -m course submit $(HW) $(if $(STUDENT),--student $(STUDENT))
 
 check: setup
 	$(PY) -m course check $(HW)
@@ -49,8 +75,13 @@ check: setup
 bench: setup
 	$(PY) benchmarks/run.py $(BENCH)
 
+# The course as a static offline website in build/site/ (open build/site/index.html).
 site: setup
-	@echo "site: not yet -- a static site of the rendered lectures is planned"
+	$(PY) docs/site.py $(if $(SITE_JOBS),--jobs $(SITE_JOBS))
+
+# Chromium for the browser tests (tests/browser/): Debian's package via apt-get when missing and root.
+browser: setup
+	@$(PY) tests/browser/chromium.py install
 
 clean:
 	rm -rf $(VENV) course/submitted course/autograded course/feedback course/gradebook.db
