@@ -258,8 +258,9 @@ def plot_loss_shapes(energies: torch.Tensor, target: int, names: Sequence[str] |
                 colour = COLORS[0] if move[c] < 0 else COLORS[1]
                 ax.annotate("", xy=(c, tip), xytext=(c, e[c]),
                             arrowprops=dict(arrowstyle="->", lw=2, color=colour, shrinkA=0, shrinkB=0))
-                ax.text(c + 0.1, tip, f"{move[c]:+.2f}", fontsize=7, color=colour,
-                        va="top" if move[c] < 0 else "bottom")
+                ax.text(c + 0.12, tip, f"{move[c]:+.2f}", fontsize=7, color=colour, zorder=4,
+                        va="top" if move[c] < 0 else "bottom",   # a white box: readable over the bars
+                        bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
         ax.set_title(f"{name}  (L = {loss:.2f})", fontsize=10)
         ax.set_xticks(range(C), [("y*" if c == target else str(c)) for c in range(C)])
         ax.grid(False)
