@@ -108,3 +108,19 @@ def test_load_digits_scalings_match_sklearn_raw_counts(scaling):
 def test_load_digits_rejects_an_unknown_scaling():
     with pytest.raises(ValueError, match="scaling: expected one of"):
         load_digits("0-255")
+
+
+def test_bars_and_stripes_are_the_images_constant_along_rows_or_columns():
+    from energylab.data import bars_and_stripes
+    from energylab.samplers import enumerate_states, state_index
+
+    for side in (2, 3, 4):
+        images = bars_and_stripes(side, dtype=torch.float64)
+        assert images.shape == (2 * 2**side - 2, side**2)
+        squares = enumerate_states(side**2, dtype=torch.float64).reshape(-1, side, side)
+        rows_constant = (squares == squares[:, :, :1]).all(-1).all(-1)
+        columns_constant = (squares == squares[:, :1, :]).all(-1).all(-1)
+        expected = torch.nonzero(rows_constant | columns_constant).flatten()
+        assert torch.equal(state_index(images), expected)      # every such image, once, in enumeration order
+    with pytest.raises(ValueError, match="side"):
+        bars_and_stripes(1)

@@ -6,9 +6,16 @@ from .mlp_energy import KMeansEnergy, MLPEnergy
 from .boltzmann import BoltzmannMachine
 from .hopfield import HopfieldNetwork
 from .rbm import RBM, BernoulliRBM, Biases, GaussianBernoulliRBM, RBMGradient
+from .crbm import ConditionalRBM, CRBMGradient, train_crbm
+from .gated_rbm import FactoredGatedRBM, train_gated_rbm
+from .sbn import HelmholtzMachine, SigmoidBeliefNet
+from .dbn import DBN, LabelledRBM
+from .dbm import DBM
 from .generator import GeneratorMLP
 from .jem import JEM
 
 __all__ = ["mlp", "MixtureDensityNetwork", "MixtureParams", "MLPEnergy", "KMeansEnergy",
            "BoltzmannMachine", "HopfieldNetwork", "RBM", "Biases", "RBMGradient", "BernoulliRBM",
-           "GaussianBernoulliRBM", "GeneratorMLP", "JEM"]
+           "GaussianBernoulliRBM", "ConditionalRBM", "CRBMGradient", "train_crbm", "FactoredGatedRBM",
+           "train_gated_rbm", "SigmoidBeliefNet", "HelmholtzMachine", "DBN", "LabelledRBM", "DBM",
+           "GeneratorMLP", "JEM"]
