@@ -371,6 +371,28 @@ def grade_with_nbgrader(hw: str, variants: list[Variant], where: Path, *, jobs: 
 
 
 # --------------------------------------------------------------------------- a report
+def own_cells(hw: str, grade_ids, root: Path = ROOT) -> set[str]:
+    """The graded cells of the parts whose answer cells are ``grade_ids`` (up to each next answer cell)."""
+    cells, _ = notebook_cells(hw, root)
+    own, inside = set(), False
+    for cell in cells:
+        if cell.answer:
+            inside = cell.grade_id in grade_ids
+        elif inside and cell.points:
+            own.add(cell.grade_id)
+    return own
+
+
+def cascades(hw: str, variants: list[Variant], graded: list[Graded], root: Path = ROOT) -> dict[str, list[str]]:
+    """Variant name -> the graded cells it lost outside its own part (each bug should cost its own points once)."""
+    out = {}
+    for v, g in zip(variants, graded):
+        outside = sorted(set(g.failed) - own_cells(hw, v.cells, root))
+        if outside:
+            out[v.name] = outside
+    return out
+
+
 def summary(hw: str, solution: Graded, graded: list[Graded]) -> str:
     wrong = [g for g in graded if g.kind == "wrong"]
     correct = [g for g in graded if g.kind == "correct"]
@@ -404,7 +426,12 @@ def main(argv: list[str] | None = None) -> int:
         solution, graded = grade_variants(hw, variants, scope=args.scope, jobs=args.jobs, root=args.root,
                                           first_loss=args.first_loss)
         print(summary(hw, solution, graded), flush=True)
-        report[hw] = {"solution": solution.__dict__, "variants": [g.__dict__ for g in graded]}
+        report[hw] = {"solution": solution.__dict__, "variants": [g.__dict__ for g in graded],
+                      "own": {v.name: sorted(own_cells(hw, v.cells, args.root)) for v in variants}}
+        if args.scope == "all" and not args.first_loss:
+            report[hw]["cascades"] = cascades(hw, variants, graded, args.root)
+            for name, cells in report[hw]["cascades"].items():
+                print(f"  cascade  {name:40s} also lost {cells}")
         if args.alone:
             alone = grade_alone(hw, jobs=args.jobs, root=args.root)
             for g in alone:
