@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE / "mutants"))
 import harness  # noqa: E402
 
 MODE = os.environ.get("MUTANTS", "subset")        # subset | all | nbgrader
-ASSIGNMENTS = ["hw1_mdn", "hw2_boltzmann", "hw3_structured", "hw4_generator", "hw5_langevin"]
+ASSIGNMENTS = ["hw1_mdn", "hw2_boltzmann", "hw3_structured", "hw4_generator", "hw5_langevin", "hw6_vae_gan"]
 SUBSET = {
     "hw1_mdn": ["heads_float32_floor", "nll_log_sigma_mean", "sample_component_per_dimension", "modes_ignore_tol",
                 "modes_default_radius_max_sigma", "train_default_lr", "point_fixed_components"],
@@ -43,6 +43,8 @@ SUBSET = {
                       "step_noise_when_zero", "pair_default_betas", "refine_clamp_at_end"],
     "hw5_langevin": ["step_backward_into_params", "ula_check_strict", "run_clamp_before_step", "buffer_noise_for_fresh_only",
                      "loss_penalty_of_means", "train_no_write_back", "train_reinit_prob"],
+    "hw6_vae_gan": ["sl_same_noise_every_row", "kl_no_validation", "bl_naive_log_sigmoid", "el_ignores_n_samples",
+                    "iw_naive_log_mean_exp", "rev_backward_accumulates", "tr_drops_ragged_batch"],
 }
 #: graded through nbgrader too with MUTANTS=nbgrader: a wrong answer, a correct one and a stub per assignment
 NBGRADER = {hw: names[:1] for hw, names in SUBSET.items()}
