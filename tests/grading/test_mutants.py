@@ -8,8 +8,8 @@ variant replaces, so a variant costs the cells it changes, not a whole notebook 
 * ``make test`` grades a representative subset per assignment (``SUBSET``: one wrong answer from each class
   of issue 17 -- trainers, arguments, joint structure, stability, dirty ``.grad``, float32, validation -- and
   every correct variant) and checks that each part scores full marks with every other answer missing.
-  Measured on the 2-core machine under a load of about 12 (so an upper bound): hw1 1.5 min, hw2 0.5, hw3 1,
-  hw4 4, hw5 2 (per assignment, on one worker).
+  Measured for hw1-hw6 on the 2-core machine under a load of 9-12 (nice 10, so an upper bound): 270 s of CPU
+  in all (hw4 the largest share); 25 min of wall time under that load, about 2.5 min expected with 2 idle cores.
 * ``MUTANTS=all`` grades every answer to the end of the notebook and checks, in addition, that no wrong
   answer or missing stub costs points outside its own part (the numbers of the issue's table).
 * ``MUTANTS=nbgrader`` also grades a few variants through the real autograder (sandboxed kernels, one per
@@ -73,15 +73,17 @@ def run_harness(hw: str, tmp_path_factory) -> dict:
     return report
 
 
+@pytest.fixture(scope="class")
+def report(request, tmp_path_factory) -> dict:
+    """The harness's report on the requesting class's assignment (made once per assignment)."""
+    return run_harness(request.cls.hw, tmp_path_factory)
+
+
 @pytest.mark.slow
 class MutationTest:
     """The checks of one assignment; a subclass per assignment (below) sets ``hw``."""
 
     hw: str
-
-    @pytest.fixture(scope="class")
-    def report(self, tmp_path_factory):
-        return run_harness(self.hw, tmp_path_factory)
 
     def test_solution_gets_full_marks(self, report):
         scores = report["solution"]["scores"]
