@@ -22,4 +22,5 @@ def mixture_modes(params, n_steps=200, tol=1e-8, merge_radius=None):
 }
 
 # The test cells that must give these answers 0 points (hidden tests, run with the reference disabled).
-CHEATED_TESTS = ["test_sample_mixture", "test_mixture_modes_1d", "test_mixture_modes_nd", "test_point_predictions"]
+# test_point_predictions keeps its points: it is graded with a correct mixture_modes in place of this one.
+CHEATED_TESTS = ["test_sample_mixture", "test_mixture_modes_1d", "test_mixture_modes_nd"]

@@ -32,6 +32,5 @@ def log_partition(unary, transitions, lengths, beta=1.0):
 }
 
 # The test cells that must give these answers 0 points (hidden tests, run with the reference disabled).
-# Parts 4 and 5 use viterbi, so the broken viterbi also fails them.
-CHEATED_TESTS = ["test_viterbi", "test_log_partition", "test_loss_augmented_viterbi", "test_hinge_loss",
-                 "test_train_tagger"]
+# Parts 4 and 5 use viterbi, but they are graded with a correct viterbi in its place: they keep their points.
+CHEATED_TESTS = ["test_viterbi", "test_log_partition"]

@@ -13,8 +13,9 @@ def ula_variance(s2, step_size, noise_scale):
 ''',
 }
 
-# Calls energylab's reference step instead of computing the gradient; everything built on it
-# (run_sgld, train_jem) then fails the hidden tests, which switch the reference off.
+# Calls energylab's reference step instead of computing the gradient: the hidden tests, which switch the
+# reference off, fail it; the parts built on it (run_sgld, train_jem) are graded with a correct sgld_step in its
+# place and keep their points.
 LIBRARY_CALLING = {
     "sgld_step": '''
 from energylab.samplers.langevin import langevin_step as _reference_step
@@ -25,4 +26,4 @@ def sgld_step(energy, x, step_size, noise_scale, noise):
 }
 
 # The test cells that must give these answers 0 points (hidden tests, run with the reference disabled).
-CHEATED_TESTS = ["test_ula_variance", "test_sgld_step", "test_run_sgld", "test_train_jem"]
+CHEATED_TESTS = ["test_ula_variance", "test_sgld_step"]
