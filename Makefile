@@ -16,7 +16,7 @@ GRADE_ARGS ?=
 # Test workers (pytest-xdist); each test class (one per assignment) and module stays on one worker.
 JOBS ?= 2
 
-.PHONY: setup lab test release autograde feedback grades check bench site clean
+.PHONY: setup lab test release publish collect autograde feedback return grades check start validate submit bench site clean
 
 setup: $(STAMP)
 
@@ -25,7 +25,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
+# Work happens in work/ (git-ignored copies of assignments/): a release or `git pull` never touches it.
 lab: setup
+	$(PY) -m course start --quiet
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: setup
@@ -34,14 +36,35 @@ test: setup
 release: setup
 	$(PY) -m course release $(HW)
 
+publish: setup
+	$(PY) -m course publish
+
+# make collect HW=hw1_mdn DOWNLOAD=~/Downloads/submissions.zip
+collect: setup
+	$(PY) -m course collect $(HW) $(DOWNLOAD)
+
 autograde: setup
 	$(PY) -m course autograde $(HW) $(GRADE_ARGS)
 
 feedback: setup
 	$(PY) -m course feedback $(HW)
 
+return: setup
+	$(PY) -m course return $(HW)
+
+# make grades ROSTER=roster.csv
 grades: setup
-	$(PY) -m course grades
+	$(PY) -m course grades $(if $(ROSTER),--roster $(ROSTER))
+
+start: setup
+	$(PY) -m course start $(HW)
+
+validate: setup
+	$(PY) -m course validate $(HW)
+
+# make submit HW=hw1_mdn STUDENT=your_id
+submit: setup
+	$(PY) -m course submit $(HW) $(if $(STUDENT),--student $(STUDENT))
 
 check: setup
 	$(PY) -m course check $(HW)

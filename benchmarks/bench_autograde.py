@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,11 +83,11 @@ async def kernel_round_trip(manager_class) -> float:
     with tempfile.TemporaryDirectory(prefix="bench-kernel-") as tmp:
         km = manager_class(kernel_name="python3")
         start = time.perf_counter()
-        await km.start_kernel(cwd=tmp)
+        await km.start_kernel(cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         kc = km.client()
         kc.start_channels()
         await kc.wait_for_ready(timeout=60)
-        reply = await kc.execute_interactive("1 + 1", timeout=60)
+        reply = await kc.execute_interactive("1 + 1", timeout=60, output_hook=lambda msg: None)
         assert reply["content"]["status"] == "ok"
         kc.stop_channels()
         await km.shutdown_kernel(now=True)

@@ -1,10 +1,17 @@
-"""`python -m course`: the instructor's command line.
+"""`python -m course`: the course's command line.
 
-    python -m course release [HW]      solutions/ -> assignments/ (all, or one assignment)
-    python -m course autograde [HW]    grade every submission in course/submitted/<student>/<HW>/
-    python -m course feedback [HW]     HTML feedback in course/feedback/ (hidden tests stay hidden)
-    python -m course grades            course/grades.csv: one row per student and assignment
-    python -m course check [HW]        the whole round trip on a temporary copy
+Instructor (this repository):
+
+    python -m course release [HW]               solutions/ -> assignments/ (all, or one assignment)
+    python -m course publish [--out DIR]        the student edition -> build/student/ (no solutions)
+    python -m course collect HW DOWNLOAD        an LMS zip or folder -> course/submitted/<student>/HW/
+    python -m course autograde [HW]             grade every submission (sandboxed, parallel, resumable)
+    python -m course feedback [HW]              HTML feedback in course/feedback/ (hidden tests stay hidden)
+    python -m course return HW                  one feedback zip per student in course/return/HW/
+    python -m course grades [--roster CSV]      course/grades.csv (long) and course/grades_wide.csv (LMS)
+    python -m course check [HW]                 the whole round trip on a temporary copy
+
+Student (both editions): start [HW], validate HW, submit HW --student ID (see course/student.py).
 
 Autograding (course/grading.py) runs each submission in its own temporary course with its
 kernel in a sandbox, N at once (--jobs) or on a Dask cluster (--scheduler); every submission
@@ -13,7 +20,6 @@ ends with a grade and, where needed, a recorded reason (course/autograde_log.csv
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import shutil
 import tempfile
@@ -21,11 +27,15 @@ from pathlib import Path
 
 import nbformat
 
-from .grading import SUBMISSION_TIMEOUT_S, autograde, last_log_rows
+from . import student
+from .collect import collect
+from .grades import grades, return_feedback
+from .grading import SUBMISSION_TIMEOUT_S, autograde
 from .layout import ROOT, Course, failure, nbgrader
+from .publish import publish
 
-__all__ = ["Course", "ROOT", "autograde", "release", "feedback", "grades", "check", "solved_notebook",
-           "comparable", "make_temp_course", "submit", "main"]
+__all__ = ["Course", "ROOT", "autograde", "release", "feedback", "grades", "return_feedback", "collect",
+           "publish", "check", "solved_notebook", "comparable", "make_temp_course", "submit", "main"]
 
 
 # --------------------------------------------------------------------------- release
@@ -41,60 +51,19 @@ def release(course: Course, hw: str | None = None) -> list[Path]:
     return made
 
 
-def _scores(course: Course, hw: str) -> dict[str, tuple[float, float, float]]:
-    """(score, max_score, autograded max) per student with a graded submission of ``hw``.
-
-    Manually graded cells count in ``max_score`` but score nothing until an instructor
-    grades them; the autograded max leaves them out."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(course.gradebook_url) as gb:
-        try:
-            assignment = gb.find_assignment(hw)
-        except Exception:
-            return {}
-        scores = {}
-        for s in assignment.submissions:
-            auto_max = sum(g.max_score for nb in s.notebooks for g in nb.grades if g.auto_score is not None)
-            scores[s.student.id] = (float(s.score), float(s.max_score), float(auto_max))
-        return scores
-
-
 # --------------------------------------------------------------------------- feedback, grades
 def feedback(course: Course, hw: str | None = None) -> None:
-    """HTML feedback for every autograded submission (course/feedback/<student>/<hw>/)."""
+    """HTML feedback for every autograded submission (course/feedback/<student>/<hw>/); without ``hw``,
+    for every assignment that has autograded submissions."""
+    autograded = course.course_dir / "autograded"
     for assignment in course.select(hw):
+        if hw is None and not any(autograded.glob(f"*/{assignment}/*.ipynb")):
+            print(f"feedback: {assignment} has no autograded submissions (skipped)")
+            continue
         proc = nbgrader(course, "generate_feedback", assignment, "--force")
         if proc.returncode != 0:
             raise failure(f"feedback for {assignment}", proc)
         print(f"feedback for {assignment} -> course/feedback/")
-
-
-def grades(course: Course, out: Path | None = None) -> Path:
-    """Write one row per (student, assignment): score, max score, and the reason for a missing grade."""
-    out = out or course.course_dir / "grades.csv"
-    log = last_log_rows(course)
-    students = sorted({s for (_, s) in log} | {p.name for p in (course.course_dir / "submitted").glob("*")
-                                                if p.is_dir()})
-    rows = []
-    for hw in course.assignment_ids():
-        scores = _scores(course, hw)
-        for student in sorted(students | scores.keys()):
-            entry = log.get((hw, student))
-            if student in scores:
-                score, max_score, _ = scores[student]
-                rows.append({"student": student, "assignment": hw, "score": f"{score:g}",
-                             "max_score": f"{max_score:g}", "status": entry["status"] if entry else "graded",
-                             "reason": entry["reason"] if entry else ""})
-            elif entry is not None:
-                rows.append({"student": student, "assignment": hw, "score": "", "max_score": "",
-                             "status": entry["status"], "reason": entry["reason"]})
-    with open(out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["student", "assignment", "score", "max_score", "status", "reason"])
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"{len(rows)} rows -> {out}")
-    return out
 
 
 # --------------------------------------------------------------------------- check
@@ -129,6 +98,7 @@ def make_temp_course(course: Course, where: Path) -> Course:
     (where / "course").mkdir()
     for f in list(course.course_dir.glob("*.py")) + [course.course_dir / "syllabus.toml"]:
         shutil.copy2(f, where / "course" / f.name)
+    shutil.copytree(course.course_dir / "templates", where / "course" / "templates")
     return Course(where)
 
 
@@ -186,7 +156,18 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("release", "autograde", "feedback", "check"):
         parsers[name] = p = sub.add_parser(name)
         p.add_argument("assignment", nargs="?", default=None, help="assignment id (default: all)")
-    sub.add_parser("grades")
+    p = sub.add_parser("grades")
+    p.add_argument("--roster", type=Path, default=None, help="CSV with student_id (or id), first_name, last_name, email")
+    p = sub.add_parser("publish")
+    p.add_argument("--out", type=Path, default=None, help="where (default build/student/)")
+    p = sub.add_parser("collect")
+    p.add_argument("assignment")
+    p.add_argument("download", type=Path, help="the LMS's zip, or a folder")
+    p.add_argument("--regex", default=None, help="a regular expression with a (?P<student_id>...) group, matched "
+                                                 "against each file's path in the download")
+    p = sub.add_parser("return")
+    p.add_argument("assignment")
+    student.add_commands(sub)
     grading = parsers["autograde"]
     grading.add_argument("--jobs", "-j", type=positive_int, default=None,
                          help="submissions graded at once on this machine (default: the number of cores)")
@@ -211,7 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "feedback":
         feedback(course, args.assignment)
     elif args.command == "grades":
-        grades(course)
+        grades(course, args.roster)
+    elif args.command == "publish":
+        publish(course, args.out)
+    elif args.command == "collect":
+        collect(course, args.assignment, args.download, args.regex)
+    elif args.command == "return":
+        return_feedback(course, args.assignment)
+    elif args.command in ("start", "validate", "submit"):
+        return student.run_command(args, course.root)
     elif args.command == "check":
         return 0 if check(course, args.assignment) else 1
     return 0

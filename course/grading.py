@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -143,7 +144,6 @@ def prepare(course: Course, hw: str, sandbox: bool = True) -> AssignmentPack:
     with tempfile.TemporaryDirectory(prefix=f"prepare-{hw}-") as tmp:
         temp = Path(tmp) / "grade"
         (temp / "source").mkdir(parents=True)
-        import shutil
         shutil.copytree(course.root / "solutions" / hw, temp / "source" / hw,
                         ignore=shutil.ignore_patterns(*IGNORED))
         (temp / "nbgrader_config.py").write_text(_grading_config(config, sandbox))
@@ -379,7 +379,6 @@ def store(course: Course, result: Result) -> dict:
 
 def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:
     """Swap in the new autograded folder (none when nothing could be graded)."""
-    import shutil
     if not files:
         shutil.rmtree(folder, ignore_errors=True)
         return
@@ -522,6 +521,7 @@ def autograde(course: Course, hw: str | None = None, *, jobs: int | None = None,
               "can read or change solutions/, the gradebook and other submissions", file=sys.stderr)
     jobs = jobs or default_jobs()
     rows, started = [], time.monotonic()
+    _warn_about_strays(course)
     for assignment in course.select(hw):
         folders = [f for f in course.submissions(assignment) if students is None or f.parent.name in students]
         if not folders:
@@ -558,6 +558,16 @@ def autograde(course: Course, hw: str | None = None, *, jobs: int | None = None,
         bar.close()
     _summary(rows, time.monotonic() - started)
     return rows
+
+
+def _warn_about_strays(course: Course) -> None:
+    """Say which files under course/submitted/ no assignment will grade (nothing is skipped silently)."""
+    ids = set(course.assignment_ids())
+    base = course.course_dir / "submitted"
+    for path in sorted(base.glob("*/*")) if base.is_dir() else []:
+        if path.name not in ids:
+            print(f"not graded: {path.relative_to(course.root)} (expected course/submitted/<student>/<assignment>/ "
+                  f"with an assignment of the syllabus; `python -m course collect` puts files there)")
 
 
 def _summary(rows: list[dict], seconds: float) -> None:

@@ -31,8 +31,10 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
 c.Validator.ignore_checksums = False
 
 # Warnings written to stderr must not zero a cell (nbgrader scores any stderr as failing).
+from course.student import HARMLESS_STDERR  # noqa: E402  (students' `validate` uses the same rule)
+
 c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"(?i)warning|tqdm|it/s\]"
+c.IgnorePattern.pattern = HARMLESS_STDERR
 
 # Autograding runs every kernel in a sandbox (course/sandbox.py) and finishes every notebook: a
 # kernel that dies or ignores an interrupt is restarted and the rest of the notebook still runs
@@ -48,11 +50,21 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# Feedback shows grades and the student's own outputs, never hidden-test code.
-from course.feedback import HideHiddenTests  # noqa: E402
+# Feedback shows grades by part and the student's own outputs, never hidden-test code; maths
+# as MathML (readable offline); see course/feedback.py and course/templates/course_feedback/.
+from course.feedback import HideHiddenTests, NameParts, OfflineMath  # noqa: E402
+import nbgrader  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     HideHiddenTests,
+    NameParts,
+    OfflineMath,
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+c.HTMLExporter.template_name = "course_feedback"
+c.HTMLExporter.template_file = "course_feedback.html.j2"
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+    os.path.join(HERE, "templates"),
 ]

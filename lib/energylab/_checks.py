@@ -39,6 +39,18 @@ def check_tensor(
     return value
 
 
+def check_rows(sizes: dict, **tensors: torch.Tensor) -> int:
+    """Check that each named tensor is (n, sizes[name]) floating, all with the same n; return n.
+    E.g. ``check_rows({"x": 3, "y": 5}, y=y, x=x)`` (the conditional models of lecture 9)."""
+    first = None
+    for name, value in tensors.items():
+        check_tensor(name, value, ndim=2, last_dim=sizes[name])
+        if first is not None and value.shape[0] != first[1]:
+            raise ValueError(f"{name}: expected {first[1]} rows like {first[0]}, got {describe(value)}")
+        first = first or (name, value.shape[0])
+    return first[1]
+
+
 def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
     """Check that ``value`` is an int (not a bool) of at least ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:

@@ -186,9 +186,9 @@ class AssignmentRoundTrip:
     def test_corrupt_submission_scores_zero_with_reason_and_grades_exported(self, graded):
         row = graded.rows["corrupt"]
         assert row["status"] == "zero" and float(row["score"]) == 0 and "not a readable notebook" in row["reason"], row
-        out = grades(graded.course)
+        out, _ = grades(graded.course)
         with open(out, newline="") as f:
-            table = {(r["student"], r["assignment"]): r for r in csv.DictReader(f)}
+            table = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(f)}
         assert table[("perfect", graded.hw)]["score"] == graded.rows["perfect"]["score"]
         assert table[("blank", graded.hw)]["score"] == "0"
         corrupt = table[("corrupt", graded.hw)]

@@ -12,6 +12,7 @@ from energylab.structured import (
     PAD,
     KMin,
     Semiring,
+    Sparse,
     backtrace,
     chain_dp,
     chain_energy,
@@ -129,6 +130,37 @@ def test_time_varying_transitions_in_every_public_function(generator):
             assert abs(float(two.energy[i, 1]) - float(energies.sort().values[1])) < TOL
     with pytest.raises(ValueError, match="transitions"):
         viterbi(unary, w[:-1], lengths)
+
+
+def test_sparse_transitions_equal_their_dense_matrix(generator):
+    # each label has two or three possible predecessors, padded slots are +inf
+    c = 5
+    sources = torch.randint(0, c, (c, 3), generator=generator)
+    energies = torch.randn(c, 3, generator=generator, dtype=torch.float64)
+    energies[::2, 2] = math.inf
+    sparse = Sparse(sources, energies)
+    dense = sparse.dense()
+    for j in range(c):
+        for i in range(c):
+            allowed = energies[j][sources[j] == i]
+            expected = float(allowed.min()) if len(allowed) else math.inf
+            assert float(dense[i, j]) == expected
+    unary, _, lengths, start, end = random_chain(generator, b=4, n=5, c=c)
+    for semiring in (MIN_SUM, Semiring(0.8), KMin(3)):
+        a, messages = chain_dp(semiring, unary, sparse, lengths, start=start, end=end)
+        b, _ = chain_dp(semiring, unary, dense, lengths, start=start, end=end)
+        assert torch.allclose(a, b, atol=TOL, rtol=0)
+        if semiring.is_min:
+            assert torch.equal(backtrace(semiring, messages, sparse, lengths, end=end),
+                               backtrace(semiring, chain_dp(semiring, unary, dense, lengths, start=start, end=end)[1],
+                                         dense, lengths, end=end))
+    y = viterbi(unary, sparse, lengths).labels
+    assert torch.equal(y, viterbi(unary, dense, lengths).labels)
+    assert torch.allclose(chain_energy(unary, sparse, y, lengths), chain_energy(unary, dense, y, lengths))
+    with pytest.raises(ValueError, match="sources"):
+        viterbi(unary, Sparse(sources + c, energies))
+    with pytest.raises(TypeError, match="transitions"):
+        viterbi(unary.float(), sparse)
 
 
 # ----- zero temperature is beta = math.inf everywhere ------------------------------------------

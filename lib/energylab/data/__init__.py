@@ -9,6 +9,7 @@ from .planets import (
     planets,
     pure_planet_radius,
 )
+from .relations import ImagePairs, random_dots, rotate_images, rotation_pairs, shift_pairs
 from .sequences import DigitStrings, SequenceData, digit_crops, digit_strings, grammar_sequences, grammar_transitions
 from .toys import eight_gaussians, moons, rings, spirals, two_d_toy
 
@@ -21,6 +22,11 @@ __all__ = [
     "digits_inpainting",
     "join_images",
     "split_images",
+    "ImagePairs",
+    "random_dots",
+    "rotate_images",
+    "rotation_pairs",
+    "shift_pairs",
     "DigitStrings",
     "SequenceData",
     "digit_crops",

@@ -154,16 +154,21 @@ def join_images(x: torch.Tensor, y: torch.Tensor, hidden="bottom") -> torch.Tens
     return flat.reshape(-1, 8, 8)
 
 
-def digits_inpainting(hidden="bottom", *, test_fraction: float = 0.25, generator: torch.Generator | None = None,
-                      dtype: torch.dtype = torch.float32, device=None) -> InpaintingData:
-    """The 1797 digits of ``sklearn.datasets.load_digits``, pixels scaled to [0, 1], split
-    at random (``generator``) into train and test sets and cut by the ``hidden`` region (a name of
-    :data:`HIDDEN_REGIONS` or an (8, 8) bool tensor, True = hidden).  Lecture 6 §6, homework 4."""
+def digits_inpainting(hidden="bottom", *, test_fraction: float = 0.25, scaling: str = "unit",
+                      generator: torch.Generator | None = None, dtype: torch.dtype = torch.float32,
+                      device=None) -> InpaintingData:
+    """The 1797 digits of ``sklearn.datasets.load_digits``, pixels scaled to [0, 1] (``scaling``
+    ``"unit"``, or ``"binary"`` for the binary outputs of Lecture 9 §4), split at random
+    (``generator``) into train and test sets and cut by the ``hidden`` region (a name of
+    :data:`HIDDEN_REGIONS` or an (8, 8) bool tensor, True = hidden).  Lecture 6 §6, Lecture 9 §4,
+    homework 4."""
     if not isinstance(test_fraction, (int, float)) or not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction: expected a number in (0, 1), got {describe(test_fraction)}")
+    if scaling not in ("unit", "binary"):
+        raise ValueError(f"scaling: expected 'unit' or 'binary' (pixels in [0, 1]), got {describe(scaling)}")
     check_generator("generator", generator)
     hidden = hidden_pixels(hidden)
-    images, labels = load_digits("unit", dtype=dtype)                              # (1797, 64), (1797,)
+    images, labels = load_digits(scaling, dtype=dtype)                              # (1797, 64), (1797,)
     order = torch.randperm(images.shape[0], generator=generator)
     n_test = int(round(test_fraction * images.shape[0]))
     test, train = order[:n_test], order[n_test:]

@@ -6,6 +6,8 @@ from .mlp_energy import KMeansEnergy, MLPEnergy
 from .boltzmann import BoltzmannMachine
 from .hopfield import HopfieldNetwork
 from .rbm import RBM, BernoulliRBM, Biases, GaussianBernoulliRBM, RBMGradient
+from .crbm import ConditionalRBM, CRBMGradient, train_crbm
+from .gated_rbm import FactoredGatedRBM, train_gated_rbm
 from .sbn import HelmholtzMachine, SigmoidBeliefNet
 from .dbn import DBN, LabelledRBM
 from .dbm import DBM
@@ -14,4 +16,6 @@ from .jem import JEM
 
 __all__ = ["mlp", "MixtureDensityNetwork", "MixtureParams", "MLPEnergy", "KMeansEnergy",
            "BoltzmannMachine", "HopfieldNetwork", "RBM", "Biases", "RBMGradient", "BernoulliRBM",
-           "GaussianBernoulliRBM", "SigmoidBeliefNet", "HelmholtzMachine", "DBN", "LabelledRBM", "DBM", "GeneratorMLP", "JEM"]
+           "GaussianBernoulliRBM", "ConditionalRBM", "CRBMGradient", "train_crbm", "FactoredGatedRBM",
+           "train_gated_rbm", "SigmoidBeliefNet", "HelmholtzMachine", "DBN", "LabelledRBM", "DBM",
+           "GeneratorMLP", "JEM"]

@@ -51,7 +51,7 @@ from torch import nn
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
-from ..train.contrastive_divergence import train_rbm
+from ..train import contrastive_divergence as cdiv   # the module, not its names: it imports models.rbm
 from ..train.loop import fit
 from .mlp import check_widths
 from .rbm import RBM, BernoulliRBM, Biases
@@ -444,7 +444,7 @@ def pretrain_dbm(data: torch.Tensor, hidden_sizes: Sequence[int], *, method: str
             rbm, inputs = _doubled_top(sizes[k], n_hidden, options), x
         else:
             rbm, inputs = BernoulliRBM(sizes[k], n_hidden, **options), x
-        train_rbm(rbm, inputs, method=method, n_sweeps=n_sweeps, lr=lr, batch_size=batch_size, epochs=epochs,
+        cdiv.train_rbm(rbm, inputs, method=method, n_sweeps=n_sweeps, lr=lr, batch_size=batch_size, epochs=epochs,
                   shuffle=shuffle, generator=generator)
         x = rbm.hidden_probs(inputs).detach()
         rbms.append(rbm)

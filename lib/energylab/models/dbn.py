@@ -48,7 +48,7 @@ from torch import nn
 from .._checks import check_generator, check_positive_int, check_tensor, describe
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
-from ..train.contrastive_divergence import train_rbm
+from ..train import contrastive_divergence as cdiv   # the module, not its names: it imports models.rbm
 from .mlp import check_widths, mlp
 from .rbm import RBM, BernoulliRBM, Biases
 from .sbn import HelmholtzMachine
@@ -363,7 +363,7 @@ def greedy_pretrain(data: torch.Tensor, hidden_sizes: Sequence[int], *, labels: 
             rbm, inputs = transposed_rbm(rbms[-1]), x
         else:
             rbm, inputs = BernoulliRBM(x.shape[1], n_hidden, **options), x
-        train_rbm(rbm, inputs, method=method, n_sweeps=n_sweeps, lr=lr, batch_size=batch_size, epochs=epochs,
+        cdiv.train_rbm(rbm, inputs, method=method, n_sweeps=n_sweeps, lr=lr, batch_size=batch_size, epochs=epochs,
                   shuffle=shuffle, generator=generator)
         rbms.append(rbm)
         if k < len(hidden_sizes) - 1:

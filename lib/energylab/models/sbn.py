@@ -50,7 +50,7 @@ from torch import nn
 from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
-from ..train.contrastive_divergence import cd_gradient
+from ..train import contrastive_divergence as cdiv   # the module, not its names: it imports models.rbm
 from ..train.loop import batches
 from .mlp import check_widths
 from .rbm import RBM, BernoulliRBM
@@ -413,7 +413,7 @@ def wake_sleep_step(machine: HelmholtzMachine, v: torch.Tensor, *, lr: float = 0
     if model.prior is None:
         dream = model.sample(v.shape[0], generator=generator)
     else:
-        grad, top = cd_gradient(model.prior, wake[-1], n_sweeps, generator=generator)
+        grad, top = cdiv.cd_gradient(model.prior, wake[-1], n_sweeps, generator=generator)
         _ascend_rbm(model.prior, grad, lr)
         dream = model.sample_down(top, generator=generator)
     dR, dr = machine.recognition_rule(dream)

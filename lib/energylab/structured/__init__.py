@@ -16,7 +16,7 @@ free energy ``F_beta = -(1/beta) log Z_beta`` (``-> min_y E`` as ``beta -> inf``
 * :mod:`.dtw` -- dynamic time warping (a latent alignment) with its path;
 * :mod:`.segmentation` -- latent segmentation ``F(x, y) = min_z E(x, y, z)``: a digit-string reader.
 """
-from .chain import PAD, chain_energy, check_chain, check_labels, check_lengths, hamming, mask_from_lengths
+from .chain import PAD, Sparse, chain_energy, check_chain, check_labels, check_lengths, hamming, mask_from_lengths
 from .semiring import MIN_SUM, KMin, Semiring, softmin
 from .dp import backtrace, chain_dp
 from .fast import meet_in_the_middle_viterbi, scaled_forward
@@ -32,18 +32,18 @@ from .inference import (
 )
 from .model import ChainEnergy
 from .losses import sequence_hinge_loss, sequence_loss, sequence_nll_loss, sequence_perceptron_loss
-from .dtw import Alignment, dtw, pairwise_distances, path_indices
+from .dtw import Alignment, dtw, pairwise_distances
 from .factor_graph import FactorChain, build_trellis, exhaustive_search, lecture_factor_graph, trellis_search
 from .segmentation import DigitStringReader, Reading, string_accuracy
 
 __all__ = [
-    "PAD", "chain_energy", "check_chain", "check_labels", "check_lengths", "hamming", "mask_from_lengths",
+    "PAD", "Sparse", "chain_energy", "check_chain", "check_labels", "check_lengths", "hamming", "mask_from_lengths",
     "MIN_SUM", "KMin", "Semiring", "softmin", "backtrace", "chain_dp", "meet_in_the_middle_viterbi",
     "scaled_forward", "ChainEnergy",
     "Decoded", "free_energy", "kbest_viterbi", "log_partition", "loss_augmented_viterbi",
     "marginals", "most_offending_incorrect", "viterbi",
     "sequence_hinge_loss", "sequence_loss", "sequence_nll_loss", "sequence_perceptron_loss",
-    "Alignment", "dtw", "pairwise_distances", "path_indices",
+    "Alignment", "dtw", "pairwise_distances",
     "FactorChain", "build_trellis", "exhaustive_search", "lecture_factor_graph", "trellis_search",
     "DigitStringReader", "Reading", "string_accuracy",
 ]

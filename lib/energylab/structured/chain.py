@@ -31,14 +31,51 @@ in :mod:`.dp` and :mod:`.inference`.
 """
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import torch
 
 from .._checks import check_tensor, describe
 
-__all__ = ["PAD", "mask_from_lengths", "check_lengths", "check_chain", "check_labels", "chain_energy", "hamming"]
+__all__ = ["PAD", "Sparse", "mask_from_lengths", "check_lengths", "check_chain", "check_labels", "chain_energy",
+           "hamming"]
 
 #: The label written at padded positions (``t >= lengths[b]``): the package's one padding value.
 PAD = -1
+
+
+class Sparse(NamedTuple):
+    r"""Transitions given by each label's possible predecessors (Lecture 5 §5): label ``j`` can
+    follow ``sources[j, p]`` with energy ``energies[j, p]`` (both (C, P)), every other move is
+    forbidden (``+inf``).  A chain with few allowed moves -- the column states of a segmentation
+    -- then costs ``O(C P)`` per step instead of ``O(C^2)``; pad unused slots with any source
+    and energy ``+inf``.  Accepted wherever a (C, C) ``transitions`` matrix is.
+    """
+
+    sources: torch.Tensor
+    energies: torch.Tensor
+
+    @classmethod
+    def from_moves(cls, n: int, moves, like: torch.Tensor) -> "Sparse":
+        """The allowed ``moves`` (from, to) of ``n`` labels, each of energy 0 (Lecture 5 §5)."""
+        into = [[] for _ in range(n)]
+        for i, j in moves:
+            into[j].append(i)
+        width = max(1, max(len(sources) for sources in into))
+        sources = torch.zeros(n, width, dtype=torch.long, device=like.device)
+        energies = like.new_full((n, width), math.inf)
+        for j, froms in enumerate(into):
+            sources[j, : len(froms)] = torch.tensor(froms, dtype=torch.long)
+            energies[j, : len(froms)] = 0.0
+        return cls(sources, energies)
+
+    def dense(self) -> torch.Tensor:
+        """The (C, C) matrix ``W`` (Lecture 5 §5)."""
+        c = self.sources.shape[0]
+        into = self.sources * c + torch.arange(c, device=self.sources.device)[:, None]   # flat index of W(i, j)
+        w = self.energies.new_full((c * c,), math.inf)
+        return w.scatter_reduce(0, into.flatten(), self.energies.flatten(), reduce="amin").view(c, c)
 
 
 def mask_from_lengths(lengths: torch.Tensor, n: int) -> torch.Tensor:
@@ -62,9 +99,12 @@ def check_lengths(lengths, b: int, n: int, device, *, name: str = "lengths") -> 
     if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool \
             or tuple(lengths.shape) != (b,):
         raise ValueError(f"{name}: expected an integer tensor of shape ({b},), got {describe(lengths)}")
-    if b and (int(lengths.min()) < 1 or int(lengths.max()) > n):
-        raise ValueError(f"{name}: expected values in [1, {n}], got min {int(lengths.min())}, "
-                         f"max {int(lengths.max())}")
+    if b:
+        low, high = (int(x) for x in torch.aminmax(lengths))
+        if low < 1 or high > n:
+            raise ValueError(f"{name}: expected values in [1, {n}], got min {low}, max {high}")
+    if lengths.dtype == torch.long and lengths.device == torch.device(device):
+        return lengths
     return lengths.to(device=device, dtype=torch.long)
 
 
@@ -79,20 +119,35 @@ def check_chain(unary, transitions, lengths=None, start=None, end=None) -> torch
     b, n, c = unary.shape
     if n == 0 or c == 0:
         raise ValueError(f"unary: expected shape (B, N, C) with N, C >= 1, got {describe(unary)}")
-    check_tensor("transitions", transitions, ndim=(2, 3))
-    if tuple(transitions.shape) not in ((c, c), (n - 1, c, c)):
-        raise ValueError(f"transitions: expected shape ({c}, {c}) (or ({n - 1}, {c}, {c}), one per step) "
-                         f"to match unary's N={n}, C={c}, got {describe(transitions)}")
+    if isinstance(transitions, Sparse):
+        _check_sparse(transitions, c)
+    else:
+        check_tensor("transitions", transitions, ndim=(2, 3))
+        if tuple(transitions.shape) not in ((c, c), (n - 1, c, c)):
+            raise ValueError(f"transitions: expected shape ({c}, {c}) (or ({n - 1}, {c}, {c}), one per step) "
+                             f"to match unary's N={n}, C={c}, got {describe(transitions)}")
     for name, vec in (("start", start), ("end", end)):
         if vec is not None:
             check_tensor(name, vec, ndim=1)
             if vec.shape[0] != c:
                 raise ValueError(f"{name}: expected shape ({c},), got {describe(vec)}")
-    for name, t in (("transitions", transitions), ("start", start), ("end", end)):
+    as_tensor = transitions.energies if isinstance(transitions, Sparse) else transitions
+    for name, t in (("transitions", as_tensor), ("start", start), ("end", end)):
         if t is not None and (t.dtype != unary.dtype or t.device != unary.device):
             raise TypeError(f"{name}: expected dtype {unary.dtype} on {unary.device} like unary, "
                             f"got {describe(t)}")
     return check_lengths(lengths, b, n, unary.device)
+
+
+def _check_sparse(transitions: Sparse, c: int) -> None:
+    sources, energies = transitions
+    check_tensor("transitions.sources", sources, ndim=2, floating=False)
+    check_tensor("transitions.energies", energies, ndim=2)
+    if sources.shape[0] != c or sources.shape != energies.shape or sources.is_floating_point():
+        raise ValueError(f"transitions: expected integer sources and energies of one shape ({c}, P), "
+                         f"got {describe(sources)} and {describe(energies)}")
+    if sources.numel() and (int(sources.min()) < 0 or int(sources.max()) >= c):
+        raise ValueError(f"transitions.sources: expected labels in [0, {c - 1}], got {describe(sources)}")
 
 
 def check_labels(y, unary: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -126,6 +181,8 @@ def chain_energy(unary, transitions, y, lengths=None, *, start=None, end=None) -
     safe = torch.where(mask, y, torch.zeros_like(y))              # padding -> label 0, masked out below
     zero = unary.new_zeros(())
     unary_part = torch.where(mask, unary.gather(2, safe.unsqueeze(2)).squeeze(2), zero).sum(1)
+    if isinstance(transitions, Sparse):
+        transitions = transitions.dense()
     if transitions.dim() == 2:
         pair = transitions[safe[:, :-1], safe[:, 1:]]             # (B, N-1)
     else:                                                         # one matrix per step

@@ -18,14 +18,15 @@ Batches mix lengths: every sequence runs to ``N`` and its answer is read at its 
 position ``L_b - 1``; padded unary entries are replaced by zeros first, so whatever they
 hold (``inf``, NaN) changes neither values nor gradients.  ``transitions`` is one (C, C)
 matrix for every step, or (N-1, C, C): step ``t`` uses ``transitions[t-1]`` (the factor
-graphs of Lecture 5 §1).
+graphs of Lecture 5 §1), or :class:`.chain.Sparse` (each label's predecessors: the column
+states of Lecture 5 §5).
 """
 from __future__ import annotations
 
 import torch
 
 from .._checks import check_tensor, describe
-from .chain import PAD, check_chain, check_lengths, mask_from_lengths
+from .chain import PAD, Sparse, check_chain, check_lengths, mask_from_lengths
 from .semiring import Semiring
 
 __all__ = ["chain_dp", "backtrace"]
@@ -50,7 +51,7 @@ def chain_dp(semiring: Semiring, unary, transitions, lengths=None, *, start=None
     valid = mask_from_lengths(lengths, n).unsqueeze(2)                    # (B, N, 1)
     unary = torch.where(valid, unary, unary.new_zeros(()))               # padding is inert
     first = unary[:, 0] if start is None else unary[:, 0] + start
-    per_step = transitions.dim() == 3
+    per_step = isinstance(transitions, torch.Tensor) and transitions.dim() == 3
     alpha = semiring.lift(first)
     history = [alpha]
     for t in range(1, n):
@@ -74,9 +75,10 @@ def backtrace(semiring: Semiring, messages: torch.Tensor, transitions, lengths, 
         raise TypeError(f"semiring: expected a Semiring, got {describe(semiring)}")
     check_tensor("messages", messages, ndim=(3, 4))
     b, n = messages.shape[:2]
-    check_tensor("transitions", transitions, ndim=(2, 3))
+    if not isinstance(transitions, Sparse):
+        check_tensor("transitions", transitions, ndim=(2, 3))
     lengths = check_lengths(lengths, b, n, messages.device)
-    per_step = transitions.dim() == 3
+    per_step = isinstance(transitions, torch.Tensor) and transitions.dim() == 3
     final = semiring.argsum(_final(semiring, messages, lengths, end))     # (B,) or (B, k)
     per_path = (b,) + (1,) * (final.dim() - 1)                           # broadcast (B,) over the k paths
     state, states = final, [final]

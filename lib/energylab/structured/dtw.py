@@ -28,7 +28,7 @@ import torch
 from .._checks import check_tensor, describe
 from .semiring import MIN_SUM
 
-__all__ = ["Alignment", "pairwise_distances", "dtw", "path_indices"]
+__all__ = ["Alignment", "pairwise_distances", "dtw"]
 
 
 class Alignment(NamedTuple):
@@ -93,9 +93,3 @@ def _backtrace(big: torch.Tensor) -> torch.Tensor:
         i = torch.where(at_origin | (move == 2), i, i - 1)
         j = torch.where(at_origin | (move == 1), j, j - 1)
     return path
-
-
-def path_indices(path: torch.Tensor) -> torch.Tensor:
-    """The cells of one alignment path (N, M) as a (K, 2) tensor of (i, j), in order (Lecture 5 §4)."""
-    check_tensor("path", path, ndim=2, floating=False)
-    return path.nonzero()                                          # row-major order is path order

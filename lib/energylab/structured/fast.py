@@ -24,7 +24,7 @@ from .chain import PAD, check_chain, mask_from_lengths
 __all__ = ["scaled_forward", "meet_in_the_middle_viterbi"]
 
 #: At most this many steps between two renormalisations of :func:`scaled_forward`.
-MAX_PERIOD = 8
+MAX_PERIOD = 16
 
 
 def scaled_forward(unary, transitions, lengths=None, *, beta: float = 1.0, start=None, end=None):
@@ -51,7 +51,7 @@ def scaled_forward(unary, transitions, lengths=None, *, beta: float = 1.0, start
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
     beta = check_beta("beta", beta)
-    if beta == math.inf or transitions.dim() != 2:
+    if beta == math.inf or not isinstance(transitions, torch.Tensor) or transitions.dim() != 2:
         return None
     b, n, c = unary.shape
 
@@ -70,10 +70,12 @@ def scaled_forward(unary, transitions, lengths=None, *, beta: float = 1.0, start
         # padding is inert: values after L_b - 1 are never read, but their gradients must be finite
         v = torch.where(mask_from_lengths(lengths, n).unsqueeze(2), v, 0.0)
     if start is not None:
-        v = torch.cat([v[:, :1] + scaled(start), v[:, 1:]], 1)            # V_0 = U_0 + S
+        v = v.clone() if v is unary else v
+        v[:, 0] += scaled(start)                                          # V_0 = U_0 + S
     shift = v.detach().amin(2, keepdim=True)                              # v_t, (B, N, 1)
     emissions = torch.exp(shift - v).transpose(0, 1).contiguous().unbind(0)   # N x (B, C)
     kernel = torch.exp(floor - w)                                         # (C, C)
+    shift[:, 1:] += floor                                                 # v_t + c: what each step left out
 
     p = emissions[0]
     history, log_norms = [p], []
@@ -87,7 +89,7 @@ def scaled_forward(unary, transitions, lengths=None, *, beta: float = 1.0, start
 
     rows, last_t = torch.arange(b, device=unary.device), lengths - 1
     last = torch.stack(history, 1)[rows, last_t]                          # p_{L-1}, (B, C)
-    total = shift.squeeze(2).cumsum(1)[rows, last_t] + floor * last_t.to(shift.dtype)   # sum_{t<L} v_t + (L-1) c
+    total = shift.squeeze(2).cumsum(1)[rows, last_t]                      # sum_{t < L} v_t + (L - 1) c
     if log_norms:
         norms = torch.cat([shift.new_zeros(b, 1)] + log_norms, 1).cumsum(1)
         total = total - norms[rows, last_t // period]                     # the renormalisations up to L_b - 1
@@ -119,7 +121,7 @@ def meet_in_the_middle_viterbi(unary, transitions, lengths=None, *, start=None, 
     (:func:`.inference.viterbi` makes the energy differentiable).
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
-    if transitions.dim() != 2:
+    if not isinstance(transitions, torch.Tensor) or transitions.dim() != 2:
         raise ValueError(f"transitions: expected one (C, C) matrix for every step, got {describe(transitions)}")
     b, n, c = unary.shape
     k = n // 2 + 1                                                        # steps per half: any L <= 2k - 1

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import torch
 
 from .._checks import check_beta, check_positive_float, check_positive_int
-from .chain import PAD, chain_energy, check_chain, check_labels, mask_from_lengths
+from .chain import PAD, Sparse, chain_energy, check_chain, check_labels, mask_from_lengths
 from .dp import backtrace, chain_dp
 from .fast import meet_in_the_middle_viterbi, scaled_forward
 from .semiring import MIN_SUM, KMin, Semiring
@@ -62,20 +62,19 @@ def viterbi(unary, transitions, lengths=None, *, start=None, end=None) -> Decode
     ``energy`` (B,) = ``min_y E(x, y)``; when a potential requires grad it is computed as
     ``chain_energy`` of the labels, so that its gradient is the path's indicator.
     """
-    lengths = check_chain(unary, transitions, lengths, start, end)
     with torch.no_grad():                                           # labels only: no autograd graph
-        if transitions.dim() == 2:                                  # the same recursion, from both ends at once
+        if isinstance(transitions, torch.Tensor) and transitions.dim() == 2:   # the same recursion, from both
             labels, min_energy = meet_in_the_middle_viterbi(unary, transitions, lengths, start=start, end=end)
-        else:
+        else:                                                       # ends at once (it checks the inputs)
             min_energy, messages = chain_dp(MIN_SUM, unary, transitions, lengths, start=start, end=end)
-            labels = backtrace(MIN_SUM, messages, transitions, lengths, end=end)
+            labels = backtrace(MIN_SUM, messages, transitions, check_chain(unary, transitions, lengths), end=end)
     return Decoded(labels, _differentiable(min_energy, labels, unary, transitions, lengths, start, end))
 
 
 def _differentiable(dp_energy, labels, unary, transitions, lengths, start, end) -> torch.Tensor:
     """The DP's energy of the decoded ``labels`` -- recomputed with ``chain_energy`` when a
     potential requires grad, so that its gradient is the path's indicator."""
-    potentials = (unary, transitions, start, end)
+    potentials = (unary, transitions.energies if isinstance(transitions, Sparse) else transitions, start, end)
     if torch.is_grad_enabled() and any(p is not None and p.requires_grad for p in potentials):
         return chain_energy(unary, transitions, labels, lengths, start=start, end=end)
     return dp_energy
@@ -180,7 +179,9 @@ def marginals(unary, transitions, lengths=None, *, beta: float = 1.0, start=None
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
     beta = check_beta("beta", beta)
-    transitions, start, end = (None if p is None else p.detach() for p in (transitions, start, end))
+    start, end = (None if p is None else p.detach() for p in (start, end))
+    transitions = transitions._replace(energies=transitions.energies.detach()) if isinstance(transitions, Sparse) \
+        else transitions.detach()
     if beta == math.inf:
         labels = viterbi(unary.detach(), transitions, lengths, start=start, end=end).labels
         valid = labels != PAD

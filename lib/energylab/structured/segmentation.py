@@ -42,7 +42,7 @@ from torch import nn
 
 from .._checks import check_beta, check_positive_float, check_positive_int, check_tensor, describe
 from ..data.canvases import segment_canvases
-from .chain import PAD, check_lengths
+from .chain import PAD, Sparse, check_lengths
 from .inference import free_energy, viterbi
 from .semiring import Semiring
 
@@ -167,7 +167,7 @@ class DigitStringReader(nn.Module):
         n = 1 + self._n_arc_states()
         free = [0] + ends                                                    # after these a new arc may start
         moves += [(a, 0) for a in free] + [(a, f) for a in free for f in first]
-        transitions = _allowed(n, moves, space)
+        transitions = Sparse.from_moves(n, moves, space)
         start = _allowed_states(n, [0] + first, space)
         end = _allowed_states(n, free, space)
         unary = torch.cat([space.unsqueeze(2), self._arc_unary(arc_energy)], 2)
@@ -187,7 +187,7 @@ class DigitStringReader(nn.Module):
             moves += inside + [(s, f) for s in done[k] for f in first] + [(e, k + 1) for e in ends]
             done[k + 1] = done[k + 1] + ends
         n = k_max + 1 + k_max * d
-        transitions = _allowed(n, moves, space)
+        transitions = Sparse.from_moves(n, moves, space)
         start = _allowed_states(n, done[0] + (arcs[0][0] if arcs else []), space)
         ends_of = torch.stack([_allowed_states(n, done[k], space) for k in range(k_max + 1)])   # (K+1, C)
         safe = torch.where(labels == PAD, 0, labels)
@@ -225,14 +225,6 @@ def _check_rows(labels, n_digits, b: int) -> None:
                 or value.dim() != ndim or value.shape[0] != b:
             raise TypeError(f"{name}: expected an integer tensor with {ndim} dimension(s) and {b} rows, "
                             f"got {describe(value)}")
-
-
-def _allowed(n: int, moves, like: torch.Tensor) -> torch.Tensor:
-    """An (n, n) transition matrix: 0 on the allowed ``moves`` (from, to), ``+inf`` elsewhere."""
-    matrix = like.new_full((n, n), math.inf)
-    rows, cols = zip(*moves)
-    matrix[list(rows), list(cols)] = 0.0
-    return matrix
 
 
 def _allowed_states(n: int, states, like: torch.Tensor) -> torch.Tensor:

@@ -23,6 +23,7 @@ import math
 import torch
 
 from .._checks import check_beta, check_positive_int
+from .chain import Sparse
 
 __all__ = ["Semiring", "KMin", "MIN_SUM", "softmin"]
 
@@ -87,8 +88,11 @@ class Semiring:
         """``⊗`` (Lecture 5 §2): add energies (B, C) or (C,) to values (B, C)."""
         return values + energies
 
-    def matmul(self, alpha: torch.Tensor, transitions: torch.Tensor) -> torch.Tensor:
-        """``⊕_i [alpha(i) + W(i, j)]`` (Lecture 5 §2): alpha (B, C), W (C, C) -> (B, C)."""
+    def matmul(self, alpha: torch.Tensor, transitions) -> torch.Tensor:
+        """``⊕_i [alpha(i) + W(i, j)]`` (Lecture 5 §2): alpha (B, C), W (C, C) -> (B, C); for
+        :class:`~.chain.Sparse` ``W``, over each label's predecessors only."""
+        if isinstance(transitions, Sparse):
+            return self.sum(alpha[:, transitions.sources] + transitions.energies, dim=2)
         return self.sum(alpha.unsqueeze(2) + transitions, dim=1)
 
     def argsum(self, values: torch.Tensor) -> torch.Tensor:
@@ -100,6 +104,10 @@ class Semiring:
         """The best predecessor ``argmin_i [alpha(i) + W(i, state)]`` of each ``state`` (B,)
         (Lecture 5 §2)."""
         self._need_min("backpointer")
+        if isinstance(transitions, Sparse):
+            sources = transitions.sources[state]                              # (B, P)
+            best = (alpha.gather(1, sources) + transitions.energies[state]).argmin(-1, keepdim=True)
+            return sources.gather(1, best).squeeze(1)
         return (alpha + transitions.t()[state]).argmin(-1)
 
     def label(self, state: torch.Tensor) -> torch.Tensor:
@@ -144,8 +152,9 @@ class KMin(Semiring):
         """Add energies (B, C) or (C,) to every rank of values (B, C, k) (Lecture 5 §3)."""
         return values + energies.unsqueeze(-1)
 
-    def matmul(self, alpha: torch.Tensor, transitions: torch.Tensor) -> torch.Tensor:
+    def matmul(self, alpha: torch.Tensor, transitions) -> torch.Tensor:
         """The ``k`` best of ``alpha(i, r) + W(i, j)`` over ``(i, r)`` (Lecture 5 §3): (B, C, k) -> (B, C, k)."""
+        transitions = transitions.dense() if isinstance(transitions, Sparse) else transitions
         return self.sum(alpha.unsqueeze(2) + transitions.unsqueeze(-1), dim=1)
 
     def argsum(self, values: torch.Tensor) -> torch.Tensor:
@@ -156,6 +165,7 @@ class KMin(Semiring):
         """For each state ``j * k + r`` (B, k), the predecessor ``i * k + r'`` that gave the
         ``r``-th best entry of label ``j``: :meth:`matmul`'s ranking, on those labels only
         (Lecture 5 §3)."""
+        transitions = transitions.dense() if isinstance(transitions, Sparse) else transitions
         j, r = state // self.k, state % self.k
         candidates = alpha.unsqueeze(1) + transitions.t()[j].unsqueeze(-1)     # (B, k, C, k)
         ranked = candidates.flatten(2).topk(self.k, dim=-1, largest=False).indices
