@@ -11,6 +11,16 @@ Pass ``static=True`` or ``static=False`` to force either.
 
 Each explorer returns either a ``matplotlib.figure.Figure`` (static) or an
 ``ipywidgets.VBox`` whose ``controls`` attribute maps names to the control widgets.
+
+**A saved notebook keeps a picture.**  A widget's drawing lives in the kernel: a notebook
+executed headless (``nbclient``, ``jupyter nbconvert --execute``, a site builder) or reopened
+later has no kernel behind it, and the widget cell would be blank.  So the widget version also
+*displays* the static overview figure (an ordinary image output, saved with the notebook) just
+above the controls: exported and saved lectures always show the picture; in a live notebook
+the overview stays as a reference and the widget below it explores in between.
+
+β sliders are logarithmic (``FloatLogSlider``, steps of 10^0.01 ≈ 2.3 %) and wide (a decade
+every ~120 px), so small changes of β are easy to make.
 """
 from __future__ import annotations
 
@@ -55,10 +65,24 @@ def _static(fig):
     return fig
 
 
-def _widget(controls: dict, draw) -> "object":
-    """A VBox: the controls in a row above an Output that ``draw(**values)`` fills."""
+_SLIDER_LAYOUT = {"width": "560px"}            # every slider: log β gets ~140 px per decade
+_SLIDER_STYLE = {"description_width": "70px"}  # room for the slider's name
+
+
+def _log_beta_slider(value: float, low: float, high: float) -> "object":
+    """A log-scale β slider from 10**low to 10**high in steps of 10**0.01."""
+    import ipywidgets as w
+    return w.FloatLogSlider(value=value, base=10, min=low, max=high, step=0.01, description="β",
+                            readout_format=".3g", layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE)
+
+
+def _widget(controls: dict, draw, overview) -> "object":
+    """Display the static ``overview`` figure (it stays in a saved or exported notebook),
+    then return a VBox: the controls, one per row, above an Output that ``draw(**values)`` fills."""
     import ipywidgets as w
     from IPython.display import display
+
+    display(_static(overview))
 
     def redraw(**values):
         fig = draw(**values)
@@ -66,16 +90,17 @@ def _widget(controls: dict, draw) -> "object":
         plt.close(fig)
 
     output = w.interactive_output(redraw, controls)
-    box = w.VBox([w.HBox(list(controls.values())), output])
+    box = w.VBox([*controls.values(), output])
     box.controls = controls
     return box
 
 
 def gibbs_explorer(points: torch.Tensor | Grid, energies: torch.Tensor, *, beta: float = 1.0,
                    static_betas: Sequence[float] = (0.1, 1.0, 10.0), static: bool | None = None):
-    """Explore ``p_β ∝ exp(-β E)``: a β slider (log scale, 0.01 to 100) in Jupyter, or one
-    figure at ``static_betas`` otherwise.  ``points``: a 1-D or 2-D :class:`Grid`, or
-    labels (C,) of a discrete set, with ``energies`` of matching length.  Lecture 3 §4."""
+    """Explore ``p_β ∝ exp(-β E)``: a β slider (log scale, 0.01 to 100, steps of 2.3 %) in Jupyter
+    below the static figure at ``static_betas``, or that figure alone otherwise (see the module
+    docstring).  ``points``: a 1-D or 2-D :class:`Grid`, or labels (C,) of a discrete set, with
+    ``energies`` of matching length.  Lecture 3 §4."""
     def figure(betas):
         if isinstance(points, Grid) and len(points.axes) == 1:      # density curves on one axis
             fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -87,31 +112,37 @@ def gibbs_explorer(points: torch.Tensor | Grid, energies: torch.Tensor, *, beta:
 
     if _use_static(static):
         return _static(figure(list(static_betas)))
-    import ipywidgets as w
-    slider = w.FloatLogSlider(value=beta, base=10, min=-2, max=2, step=0.05, description="β")
-    return _widget({"beta": slider}, lambda beta: figure([beta]))
+    return _widget({"beta": _log_beta_slider(beta, -2, 2)}, lambda beta: figure([beta]), figure(list(static_betas)))
 
 
 def loss_explorer(energies: torch.Tensor, target: int, *, loss: str = "hinge", margin: float = 1.0,
                   beta: float = 1.0, static: bool | None = None):
     """Explore the loss zoo on one toy example (energies (C,) of C answers, the correct
-    one at ``target``): a loss menu, a margin slider and a β slider in Jupyter; a grid of
-    every loss at the given margin and β otherwise.  Lecture 4 §1."""
+    one at ``target``): a loss menu, a margin slider and a β slider in Jupyter, below the grid of
+    every loss at the given margin and β; that grid alone otherwise.  Arrows share one scale
+    (:func:`energylab.plot.plot_loss_shapes`).  Lecture 4 §1."""
     if loss not in LOSSES:
         raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
 
     def draw(loss, margin, beta):
-        fig, ax = plt.subplots(figsize=(4.5, 3.2))
+        fig, ax = plt.subplots(figsize=(5.0, 3.4))
         plot_loss_shapes(energies, target, [loss], margin=margin, beta=beta, axes=[ax])
         return fig
 
-    if _use_static(static):
+    def overview():
         axes = plot_loss_shapes(energies, target, margin=margin, beta=beta)
-        return _static(axes.flat[0].figure)
+        fig = axes.flat[0].figure
+        fig.suptitle(f"every loss at margin m = {margin:g}, β = {beta:g}; arrows: −∂L/∂E "
+                     f"(0.5 energy units = a gradient of 1)", fontsize=11)
+        return fig
+
+    if _use_static(static):
+        return _static(overview())
     import ipywidgets as w
     controls = {
-        "loss": w.Dropdown(options=list(LOSSES), value=loss, description="loss"),
-        "margin": w.FloatSlider(value=margin, min=0.0, max=3.0, step=0.1, description="margin m"),
-        "beta": w.FloatLogSlider(value=beta, base=10, min=-1, max=1.5, step=0.05, description="β"),
+        "loss": w.Dropdown(options=list(LOSSES), value=loss, description="loss", style=_SLIDER_STYLE),
+        "margin": w.FloatSlider(value=margin, min=0.0, max=3.0, step=0.05, description="margin m",
+                                layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE),
+        "beta": _log_beta_slider(beta, -1, 1.5),
     }
-    return _widget(controls, draw)
+    return _widget(controls, draw, overview())

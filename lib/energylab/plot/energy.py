@@ -12,10 +12,13 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import FuncNorm
+from matplotlib.ticker import MaxNLocator
 import torch
 
 from ..gibbs import Grid, gibbs_density, gibbs_probabilities
 from ..losses import LOSSES, loss_on_answers
+from .._checks import check_positive_float
 from .style import COLORS
 
 __all__ = [
@@ -42,26 +45,54 @@ def _image(grid: Grid, energies: torch.Tensor, clip: float | None) -> np.ndarray
     return np.minimum(image, clip) if clip is not None else image
 
 
+def _nice_levels(lo: float, hi: float, n: int) -> np.ndarray:
+    """About ``n`` contour levels at round numbers covering [lo, hi] (clean colour-bar ticks): from the
+    largest round number <= lo to the smallest >= hi, so that no value between lo and hi goes uncoloured."""
+    ticks = MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+    eps = 1e-9 * max(abs(hi - lo), 1e-12)
+    first = ticks[ticks <= lo + eps].max()
+    last = ticks[ticks >= hi - eps].min()
+    return ticks[(ticks >= first) & (ticks <= last)]
+
+
 def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: int | Sequence[float] = 30,
                         clip: float | None = None, vmin: float | None = None, vmax: float | None = None,
                         data: torch.Tensor | None = None, minima: torch.Tensor | None = None,
-                        trajectories: torch.Tensor | None = None, colorbar: bool = True, title: str | None = None):
-    """Filled contours of ``E`` on a 2-D grid (dark = low energy).  Lecture 3 §1–3, Lecture 4 §2–5.
+                        trajectories: torch.Tensor | None = None, colorbar: bool = True,
+                        colorbar_label: str = "energy", log: bool = False, title: str | None = None):
+    """Filled contours of ``E`` on a 2-D grid (dark = low energy).  Lecture 3 §1–3, Lecture 4 §2–7.
 
-    ``clip`` caps the energy (steep walls would otherwise use all the colours);
-    ``vmin``/``vmax`` fix the colour scale (to compare panels); ``data`` (N, 2) is drawn
-    as dots, ``minima`` (M, 2) as crosses, ``trajectories`` (T+1, S, 2) as paths.
+    ``clip`` caps the energy (steep walls would otherwise use all the colours); ``vmin``/``vmax``
+    fix the colour scale (to compare panels) -- values above ``vmax`` or ``clip`` take the top
+    colour and the colour bar gets an arrow.  Levels and colour-bar ticks sit at round numbers.
+    ``data`` (N, 2) is drawn as dots, ``minima`` (M, 2) as crosses, ``trajectories`` (T+1, S, 2)
+    as paths.  ``log=True`` spaces the colours logarithmically in ``E − vmin`` (``vmin`` defaults
+    to min E) so that valleys a few units deep and walls a hundred units high both show, with
+    colour-bar ticks at round energies (0, 1, 2, 5, 10, ...).
     """
     ax = ax if ax is not None else plt.gca()
-    image = _image(grid, energies, clip)
-    if vmin is not None or vmax is not None:
-        lo = np.min(image) if vmin is None else vmin
-        hi = np.max(image) if vmax is None else vmax
-        levels = np.linspace(lo, hi, (levels if isinstance(levels, int) else len(levels)) + 1)
-        image = np.clip(image, lo, hi)
-    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), image, levels=levels, cmap="viridis")
+    image = _image(grid, energies, None)
+    if log:
+        return _log_surface(grid, image, ax, vmin, vmax if clip is None else clip, levels, colorbar,
+                            colorbar_label, data, minima, trajectories, title)
+    top = min(vmax, clip) if (vmax is not None and clip is not None) else (vmax if vmax is not None else clip)
+    lo = float(np.min(image)) if vmin is None else float(vmin)
+    hi = float(np.max(image)) if top is None else float(top)
+    hi = max(hi, lo + 1e-6)                                          # a flat surface still gets levels
+    n_levels = levels if isinstance(levels, int) else None
+    if n_levels is not None:
+        levels = _nice_levels(lo, hi, n_levels)
+    extend = "max" if float(np.max(image)) > hi else "neither"
+    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), np.clip(image, lo, None), levels=levels,
+                         cmap="viridis", extend=extend)
     if colorbar:
-        ax.figure.colorbar(filled, ax=ax, label="energy")
+        bar = ax.figure.colorbar(filled, ax=ax, label=colorbar_label)
+        bar.locator = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10])
+        bar.update_ticks()
+    return _decorate(ax, data, minima, trajectories, title)
+
+
+def _decorate(ax, data, minima, trajectories, title):
     if data is not None:
         ax.scatter(*_np(data).T, s=4, color="white", edgecolors="none", alpha=0.7, label="data")
     if trajectories is not None:
@@ -75,41 +106,80 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
     return ax
 
 
+def _log_surface(grid, image, ax, vmin, vmax, levels, colorbar, colorbar_label, data, minima, trajectories, title):
+    """plot_energy_surface with colours logarithmic in E − vmin (levels at expm1 of equal steps)."""
+    base = float(np.min(image)) if vmin is None else float(vmin)
+    shifted = np.clip(image - base, 0, None)
+    top = max(float(np.max(shifted)) if vmax is None else float(vmax) - base, 1e-6)
+    n = levels if isinstance(levels, int) else 30
+    bounds = np.expm1(np.linspace(0, np.log1p(top), n + 1))
+    norm = FuncNorm((np.log1p, np.expm1), vmin=0, vmax=top)
+    extend = "max" if float(np.max(shifted)) > top * (1 + 1e-9) else "neither"
+    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), shifted, levels=bounds, norm=norm, cmap="viridis",
+                         extend=extend)
+    if colorbar:
+        ticks = [t for t in (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if t <= top]
+        ax.figure.colorbar(filled, ax=ax, label=colorbar_label, ticks=ticks)
+    return _decorate(ax, data, minima, trajectories, title)
+
+
 def plot_energy_surface_3d(grid: Grid, energies: torch.Tensor, ax=None, *, clip: float | None = None,
+                           log: bool = False, labels: tuple[str, str] = ("$y_1$", "$y_2$"),
                            title: str | None = None, elev: float = 35, azim: float = -60):
-    """The same surface as a 3-D landscape (valleys = low energy = likely answers).  Lecture 3 §1–2."""
+    """The same surface as a 3-D landscape (valleys = low energy = likely answers).  Lecture 3 §1–2.
+
+    Steep walls flatten the valleys on a linear height axis: ``log=True`` draws
+    ``log(1 + E − min E)`` instead (same valleys, walls compressed, no clipped plateau);
+    ``clip`` caps a linear height.  ``labels`` name the two horizontal axes.
+    """
     if ax is None:
         ax = plt.gcf().add_subplot(projection="3d")
-    image = _image(grid, energies, clip)
+    image = _image(grid, energies, None)
+    if log:
+        image = np.log1p(image - image.min())
+    elif clip is not None:
+        image = np.minimum(image, clip)
     gx, gy = np.meshgrid(_np(grid.axes[0]), _np(grid.axes[1]))
-    ax.plot_surface(gx, gy, image, cmap="viridis", linewidth=0, antialiased=True, rstride=1, cstride=1)
+    stride = max(1, max(image.shape) // 80)
+    ax.plot_surface(gx, gy, image, cmap="viridis", linewidth=0, antialiased=True, rstride=stride, cstride=stride)
     ax.view_init(elev=elev, azim=azim)
-    ax.set_zlabel("energy")
+    ax.set_xlabel(labels[0], labelpad=2)
+    ax.set_ylabel(labels[1], labelpad=2)
+    ax.set_zlabel("log(1 + E − min E)" if log else "energy", labelpad=4)
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        axis.set_major_locator(MaxNLocator(nbins=4))
+    ax.tick_params(labelsize=8, pad=0)
     if title:
         ax.set_title(title)
     return ax
 
 
 def plot_trajectories(trajectory: torch.Tensor, ax=None, *, energies: torch.Tensor | None = None,
-                      color: str = "white", max_paths: int = 60):
+                      color: str | Sequence = "white", max_paths: int = 60):
     """Inference paths ``trajectory`` (T+1, S, D) from :func:`energylab.inference.gradient_descent`.
     Lecture 3 §2.
 
     D = 2: paths in the plane, a dot at each start and a cross at each end.
-    D = 1: paths on the energy curve, which needs ``energies`` (T+1, S) along the path.
+    D = 1 with ``energies`` (T+1, S) along the path: the paths on the energy curve;
+    D = 1 without: the answer ``y`` against the step number (paths that merge into a minimum
+    become one line).  ``color``: one colour, or one per path (e.g. by the minimum reached).
     """
     ax = ax if ax is not None else plt.gca()
     path = _np(trajectory)[:, :max_paths]
     if path.ndim != 3 or path.shape[2] not in (1, 2):
         raise ValueError(f"trajectory: expected shape (T+1, S, 1 or 2), got {tuple(trajectory.shape)}")
+    colors = [color] * path.shape[1] if isinstance(color, str) else list(color)[:path.shape[1]]
+    if len(colors) != path.shape[1]:
+        raise ValueError(f"color: expected one colour or {path.shape[1]} (one per path), got {len(colors)}")
     if path.shape[2] == 2:
         xs, ys = path[..., 0], path[..., 1]
-    else:
-        if energies is None:
-            raise ValueError("energies: a 1-D trajectory needs the energies along it, shape (T+1, S), got None")
+    elif energies is not None:
         xs, ys = path[..., 0], _np(energies)[:, :max_paths]
-    ax.plot(xs, ys, color=color, lw=0.8, alpha=0.8)
-    ax.scatter(xs[0], ys[0], s=12, color=color, edgecolors="black", linewidths=0.5, zorder=4)
+    else:
+        xs, ys = np.broadcast_to(np.arange(path.shape[0])[:, None], path.shape[:2]), path[..., 0]
+    for s, c in enumerate(colors):
+        ax.plot(xs[:, s], ys[:, s], color=c, lw=0.9, alpha=0.8)
+    ax.scatter(xs[0], ys[0], s=14, color=colors, edgecolors="black", linewidths=0.5, zorder=4)
     ax.scatter(xs[-1], ys[-1], s=30, marker="x", color=COLORS[1], zorder=5)
     return ax
 
@@ -159,32 +229,43 @@ def loss_gradients(name: str, energies: torch.Tensor, target: int, *, margin: fl
 
 
 def plot_loss_shapes(energies: torch.Tensor, target: int, names: Sequence[str] | None = None, *,
-                     margin: float = 1.0, beta: float = 1.0, ncols: int = 4, axes=None):
+                     margin: float = 1.0, beta: float = 1.0, ncols: int = 4, arrow_scale: float = 0.5, axes=None):
     """The loss-shape visualiser: for each loss, the energies of C answers as bars (the
     correct one in green) and arrows ``-∂L/∂E`` showing how a gradient step moves each
-    energy.  Blue arrows push down, orange arrows pull up; the dashed line is
-    ``E(correct) + margin``.  Lecture 4 §1."""
+    energy.  Blue arrows push down, orange arrows pull up, each labelled with its value;
+    the dashed line is ``E(correct) + margin``.  Every panel uses the same scale -- an arrow
+    ``arrow_scale`` energy units long is a gradient of 1 -- so lengths compare across losses.
+    Lecture 4 §1."""
     names = list(names) if names is not None else list(LOSSES)
+    check_positive_float("arrow_scale", arrow_scale)
     if axes is None:
         nrows = math.ceil(len(names) / ncols)
-        _, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.6 * nrows), squeeze=False, sharey=True)
+        _, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.7 * nrows), squeeze=False, sharey=True)
     flat = list(np.atleast_1d(axes).flat)
     e = _np(energies).astype(float)
     C = len(e)
     colours = [COLORS[2] if c == target else "0.7" for c in range(C)]
+    lowest, highest = min(0.0, e.min()), max(e.max(), e[target] + margin)
     for ax, name in zip(flat, names):
         loss, grad = loss_gradients(name, energies, target, margin=margin, beta=beta)
         move = -_np(grad)
-        scale = 0.8 / max(np.abs(move).max(), 1e-12) if np.abs(move).max() > 1 else 0.8
         ax.bar(range(C), e, color=colours)
         ax.axhline(e[target] + margin, color="0.4", ls="--", lw=0.8)
         for c in range(C):
             if abs(move[c]) > 1e-9:
-                ax.annotate("", xy=(c, e[c] + scale * move[c]), xytext=(c, e[c]),
-                            arrowprops=dict(arrowstyle="->", lw=2, color=COLORS[0] if move[c] < 0 else COLORS[1]))
+                tip = e[c] + arrow_scale * move[c]
+                lowest, highest = min(lowest, tip), max(highest, tip)
+                colour = COLORS[0] if move[c] < 0 else COLORS[1]
+                ax.annotate("", xy=(c, tip), xytext=(c, e[c]),
+                            arrowprops=dict(arrowstyle="->", lw=2, color=colour, shrinkA=0, shrinkB=0))
+                ax.text(c + 0.12, tip, f"{move[c]:+.2f}", fontsize=7, color=colour, zorder=4,
+                        va="top" if move[c] < 0 else "bottom",   # a white box: readable over the bars
+                        bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
         ax.set_title(f"{name}  (L = {loss:.2f})", fontsize=10)
         ax.set_xticks(range(C), [("y*" if c == target else str(c)) for c in range(C)])
         ax.grid(False)
+    for ax in flat[:len(names)]:
+        ax.set_ylim(lowest - 0.3, highest + 0.4)
     for ax in flat[len(names):]:
         ax.axis("off")
     flat[0].set_ylabel("energy")

@@ -22,27 +22,38 @@ def plot_mixture_params(x: torch.Tensor, params, axes=None):
         axes[2].plot(xs, sigma[:, k], color=color)
     for ax, title in zip(axes, [r"mixing coefficient $\alpha_k(x)$", r"centre $\mu_k(x)$", r"width $\sigma_k(x)$"]):
         ax.set_title(title)
-        ax.set_xlabel("input")
+        ax.set_xlabel("input $x$")
     axes[0].legend(fontsize=8)
     return axes
 
 
 def plot_conditional_density(x_grid: torch.Tensor, y_grid: torch.Tensor, density: torch.Tensor, ax=None,
-                             data=None, modes=None, samples=None, mean=None):
+                             data=None, modes=None, samples=None, mean=None, *, vmax: float | None = None,
+                             colorbar: bool = False, mean_label: str = "mixture mean"):
     """Heat map of ``p(y | x)`` (density of shape (len(y_grid), len(x_grid)), as returned by
     ``MixtureDensityNetwork.density_grid``), with optional training data, modes (pairs of
-    (x, y) arrays), samples and the mean.  Lecture 2 §3–4."""
+    (x, y) arrays), samples and the mean ``Σ_k α_k μ_k`` (labelled ``mean_label``).
+    The axes end at the first and last grid points; ``vmax`` caps the colour scale (values above
+    it take the darkest colour and the colour bar (``colorbar=True``) gets an arrow).  Lecture 2 §3–4."""
     ax = ax if ax is not None else plt.gca()
-    ax.pcolormesh(x_grid.cpu(), y_grid.cpu(), density.cpu(), shading="auto", cmap="Greys")
+    density = density.detach().cpu()
+    mesh = ax.pcolormesh(x_grid.cpu(), y_grid.cpu(), density, shading="nearest", cmap="Greys", vmin=0, vmax=vmax,
+                         rasterized=True)
+    if colorbar:
+        extend = "max" if vmax is not None and float(density.max()) > vmax else "neither"
+        ax.figure.colorbar(mesh, ax=ax, label="$p(y \\mid x)$" + (f" (clipped at {vmax:g})" if extend == "max" else ""),
+                           extend=extend)
     if data is not None:
         ax.scatter(data[0].cpu(), data[1].cpu(), s=3, color=COLORS[5], alpha=0.3, label="data")
     if samples is not None:
         ax.scatter(samples[0].cpu(), samples[1].cpu(), s=3, color=COLORS[2], alpha=0.5, label="samples")
     if mean is not None:
-        ax.plot(mean[0].cpu(), mean[1].cpu(), color=COLORS[1], lw=2, label="mean (least squares)")
+        ax.plot(mean[0].cpu(), mean[1].cpu(), color=COLORS[1], lw=2, label=mean_label)
     if modes is not None:
         ax.scatter(modes[0].cpu(), modes[1].cpu(), s=6, color=COLORS[0], label="modes")
-    ax.set_xlabel("input")
-    ax.set_ylabel("output")
+    ax.set_xlim(float(x_grid.min()), float(x_grid.max()))
+    ax.set_ylim(float(y_grid.min()), float(y_grid.max()))
+    ax.set_xlabel("input $x$")
+    ax.set_ylabel("answer $y$")
     ax.grid(False)
     return ax

@@ -26,9 +26,9 @@ from typing import NamedTuple
 import torch
 
 from .._checks import check_tensor, describe
-from .semiring import MIN_SUM
+from .semiring import MIN_SUM, Semiring
 
-__all__ = ["Alignment", "pairwise_distances", "dtw"]
+__all__ = ["Alignment", "pairwise_distances", "dtw", "accumulate"]
 
 
 class Alignment(NamedTuple):
@@ -63,19 +63,30 @@ def dtw(cost: torch.Tensor) -> Alignment:
     if n == 0 or m == 0:
         raise ValueError(f"cost: expected N, M >= 1, got {describe(cost)}")
     with torch.no_grad():
-        big = torch.full((b, n + 1, m + 1), float("inf"), dtype=c.dtype, device=c.device)
-        big[:, 0, 0] = 0.0                                         # D shifted by one: big[i+1, j+1] = D[i, j]
-        for d in range(n + m - 1):                                 # anti-diagonal i + j = d
-            i = torch.arange(max(0, d - m + 1), min(d, n - 1) + 1, device=c.device)
-            j = d - i
-            before = torch.stack([big[:, i, j + 1], big[:, i + 1, j], big[:, i, j]])   # up, left, diagonal
-            big[:, i + 1, j + 1] = MIN_SUM.times(MIN_SUM.sum(before, dim=0), c[:, i, j])
+        big = accumulate(c)
         path = _backtrace(big)
     distance = torch.where(path, c, c.new_zeros(())).sum(dim=(1, 2))   # inf off the path stays out
     cumulative = big[:, 1:, 1:]
     if single:
         return Alignment(distance[0], path[0], cumulative[0])
     return Alignment(distance, path, cumulative)
+
+
+def accumulate(cost: torch.Tensor, semiring: Semiring = MIN_SUM) -> torch.Tensor:
+    r"""The table of the DTW recursion for costs (B, N, M), shifted by one (Lecture 5 §4):
+    (B, N+1, M+1) with ``big[:, i+1, j+1] = D[i, j]``, ``big[:, 0, 0] = 0`` and ``+inf`` on the rest
+    of the border.  ``D[i, j] = c[i, j] ⊗ ⊕(D[i-1, j], D[i, j-1], D[i-1, j-1])`` in ``semiring``:
+    min (:func:`dtw`) or softmin at ``beta`` (:func:`.templates.dtw_free_energy`); differentiable.
+    """
+    b, n, m = cost.shape
+    big = torch.full((b, n + 1, m + 1), float("inf"), dtype=cost.dtype, device=cost.device)
+    big[:, 0, 0] = 0.0
+    for d in range(n + m - 1):                                     # anti-diagonal i + j = d
+        i = torch.arange(max(0, d - m + 1), min(d, n - 1) + 1, device=cost.device)
+        j = d - i
+        before = torch.stack([big[:, i, j + 1], big[:, i + 1, j], big[:, i, j]])   # up, left, diagonal
+        big[:, i + 1, j + 1] = semiring.times(semiring.sum(before, dim=0), cost[:, i, j])
+    return big
 
 
 def _backtrace(big: torch.Tensor) -> torch.Tensor:
