@@ -89,3 +89,22 @@ def test_clear_errors(generator):
         bm.clamp(torch.zeros(4, 5))
     with pytest.raises(TypeError, match="generator"):
         bm.gibbs(torch.zeros(4, 5), generator=1)
+
+
+def test_training_continues_from_returned_chains_exactly():
+    """Two calls, the second given the first's chains, are the same run as one call of both lengths."""
+    data = torch.tensor([[1, 1, 0, 0], [0, 0, 1, 1], [1, 1, 1, 1]], dtype=torch.float64).repeat(4, 1)
+    runs = []
+    for split in (False, True):
+        g = torch.Generator().manual_seed(3)
+        bm = BoltzmannMachine(4, 2, weight_scale=0.5, generator=g, dtype=torch.float64)
+        if split:
+            chains = train_boltzmann(bm, data, epochs=2, lr=0.3, batch_size=6, n_chains=20, generator=g)
+            chains = train_boltzmann(bm, data, epochs=3, lr=0.3, batch_size=6, chains=chains, generator=g)
+        else:
+            chains = train_boltzmann(bm, data, epochs=5, lr=0.3, batch_size=6, n_chains=20, generator=g)
+        runs.append((bm.W.detach().clone(), bm.b.detach().clone(), chains))
+    for a, b in zip(*runs):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="chains"):
+        train_boltzmann(bm, data, epochs=1, chains=torch.zeros(5, 3, dtype=torch.float64))

@@ -208,3 +208,23 @@ def test_clear_errors(generator):
         energy_descent(energy, y, x, n_steps=-1)
     with pytest.raises(ValueError, match="rows"):
         energy_descent(energy, y, x[:3])
+
+
+def test_mismatch_term_is_the_log_loss_against_another_rows_real_completion_and_acts_on_w_only(generator):
+    """``mismatch = μ`` adds μ · softplus(E(Y, X) − E(Y.roll(1), X)) to the loss; θ's gradient is unchanged."""
+    energy, proposer = _pair(seed=6)
+    x, y = _batch(generator)
+    plain = generator_pair_loss(energy, proposer, x, y)
+    mixed = generator_pair_loss(energy, proposer, x, y, mismatch=0.7)
+    e_true, e_other = energy(y, x), energy(y[[-1, *range(len(y) - 1)]], x)      # row r gets row r − 1's
+    torch.testing.assert_close(mixed["loss"], plain["loss"] + 0.7 * pair_log_loss(e_true, e_other))
+    torch.testing.assert_close(mixed["e_mismatched"], e_other.mean().detach())
+    assert "e_mismatched" not in plain
+    theta = list(proposer.parameters())
+    for a, b in zip(torch.autograd.grad(plain["loss"], theta), torch.autograd.grad(mixed["loss"], theta)):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
+    history = train_generator_pair(energy, proposer, x, y, epochs=2, batch_size=6, mismatch=0.5,
+                                   generator=generator, progress=False)
+    assert set(history) == {"loss", "e_true", "e_generated", "e_random", "e_mismatched"}
+    with pytest.raises(ValueError, match="mismatch"):
+        train_generator_pair(energy, proposer, x, y, mismatch=-1.0, progress=False)

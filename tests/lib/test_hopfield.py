@@ -89,3 +89,63 @@ def test_clear_errors():
         corrupt(torch.ones(2, 3), 1.5)
     with pytest.raises(TypeError, match="generator"):
         async_update(torch.ones(2, 3), torch.zeros(3, 3), generator="seed")
+    with pytest.raises(ValueError, match="states"):
+        recall(torch.ones(3, 2, 4), torch.zeros(2, 4, 4))
+
+
+def _async_update_plain(states, weights, n_sweeps, generator):
+    """The textbook loop: every unit's field computed afresh, ``s_i <- sign(s . W_:i)``."""
+    states = states.clone()
+    for _ in range(n_sweeps):
+        for i in torch.randperm(weights.shape[0], generator=generator).tolist():
+            field = states @ weights[:, i]
+            states[:, i] = torch.where(field > 0, 1.0, torch.where(field < 0, -1.0, states[:, i]))
+    return states
+
+
+@pytest.mark.parametrize("hebbian", [False, True])
+def test_incremental_fields_give_the_textbook_updates(hebbian, generator):
+    """async_update keeps the fields up to date instead of recomputing them: same states, draw for draw
+    (random weights, and integer Hebbian weights with many exact ties)."""
+    n = 30
+    if hebbian:
+        patterns = random_patterns(6, n, generator=generator, dtype=torch.float64)
+        weights = (patterns.T @ patterns).fill_diagonal_(0.0)
+    else:
+        weights = random_symmetric(n, generator)
+    start = random_patterns(12, n, generator=generator, dtype=torch.float64)
+    seed = int(torch.randint(0, 2**31, (1,), generator=generator))
+    fast = async_update(start, weights, n_sweeps=3, generator=torch.Generator().manual_seed(seed))
+    plain = _async_update_plain(start, weights, 3, torch.Generator().manual_seed(seed))
+    assert torch.equal(fast, plain)
+
+
+def test_a_stack_of_networks_recalls_like_each_network_alone(generator):
+    """recall on (K, B, N) states with (K, N, N) weights = recall of each network on its own with the
+    same random orders (a network at its fixed point is unchanged by further sweeps)."""
+    patterns = random_patterns(3 * 9, 40, generator=generator).reshape(3, 9, 40)
+    weights = torch.stack([hebbian_weights(p) for p in patterns])
+    start = corrupt(patterns, 0.2, generator=generator)
+    together = recall(start, weights, generator=torch.Generator().manual_seed(5))
+    for k in range(3):
+        alone = recall(start[k], weights[k], generator=torch.Generator().manual_seed(5))
+        assert torch.equal(together[k], alone)
+    _, energies = async_update(start, weights, n_sweeps=2, generator=generator, return_energies=True)
+    assert energies.shape == (2 * 40 + 1, 3, 9) and torch.all(energies[1:] <= energies[:-1] + 1e-6)
+
+
+def test_capacity_curve_is_recall_of_each_network_with_hebbs_rule():
+    """capacity_curve stores with N W (integer fields) and settles every network at once; recalling each
+    (load, trial) network on its own with Hebb's W / N gives the same overlaps (same random orders:
+    a network at its fixed point is unchanged by further sweeps)."""
+    loads, n_trials = [0.1, 0.25], 3
+    curve = capacity_curve(64, loads, n_trials=n_trials, generator=torch.Generator().manual_seed(3))
+    g = torch.Generator().manual_seed(3)
+    sets = [random_patterns(round(alpha * 64), 64, generator=g) for alpha in loads for _ in range(n_trials)]
+    seed_state = g.get_state()
+    by_hand = []
+    for patterns in sets:
+        g.set_state(seed_state)                                      # every network sees the same orders
+        final = recall(patterns, hebbian_weights(patterns), n_sweeps=20, generator=g)
+        by_hand.append((final * patterns).mean(-1).mean().item())
+    torch.testing.assert_close(curve, torch.tensor(by_hand).reshape(2, n_trials).mean(1))

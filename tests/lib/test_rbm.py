@@ -216,6 +216,88 @@ def test_training_lowers_reconstruction_error_and_raises_exact_likelihood():
         assert rbm.log_prob(data).mean().item() > ll0 + 10
 
 
+# ----- the practical guide's update: momentum, weight decay, sparsity target -----------------
+def _clone(rbm):
+    twin = type(rbm)(rbm.n_visible, rbm.n_hidden, dtype=F64, **({"sigma": rbm.sigma} if hasattr(rbm, "sigma") else {}))
+    twin.load_state_dict(rbm.state_dict())
+    return twin
+
+
+@pytest.mark.parametrize("cls, method", [(BernoulliRBM, "cd"), (GaussianBernoulliRBM, "pcd")])
+def test_momentum_weight_decay_and_sparsity_follow_the_guide_replayed(cls, method, generator):
+    """train_rbm with every option on = the rule written out by hand on the same random draws:
+    q <- d q + (1-d) mean p(h|v);  Δ = lr (g - λ W - s (q - p) [mean v ⊗ 1, 1]);  v <- m v + Δ;  θ += v."""
+    data = torch.rand(30, 6, generator=generator, dtype=F64).round()
+    rbm = random_rbm(cls, 6, 4, generator, scale=0.3)
+    by_hand = _clone(rbm)
+    lr, m, wd, target, cost, decay = 0.05, 0.8, 0.01, 0.1, 0.5, 0.7
+    seed = 11
+    train_rbm(rbm, data, method=method, lr=lr, batch_size=10, epochs=2, momentum=m, weight_decay=wd,
+              sparsity_target=target, sparsity_cost=cost, sparsity_decay=decay,
+              generator=torch.Generator().manual_seed(seed))
+    g = torch.Generator().manual_seed(seed)
+    chains = PersistentChains(by_hand, 10) if method == "pcd" else None
+    velocity = [torch.zeros_like(p) for p in (by_hand.W, by_hand.b, by_hand.c)]
+    q = None
+    with torch.no_grad():
+        for _ in range(2):
+            for start in range(0, 30, 10):
+                v = data[start:start + 10]
+                probs = by_hand.hidden_probs(v)                       # before the update: the data phase
+                grad = cd_gradient(by_hand, v, generator=g)[0] if method == "cd" else \
+                    pcd_gradient(by_hand, v, chains, generator=g)
+                q = probs.mean(0) if q is None else decay * q + (1 - decay) * probs.mean(0)
+                excess = cost * (q - target)
+                steps = [grad.W - wd * by_hand.W - torch.outer(by_hand.visible_input(v).mean(0), excess),
+                         grad.b, grad.c - excess]
+                for param, vel, step in zip((by_hand.W, by_hand.b, by_hand.c), velocity, steps):
+                    vel.mul_(m).add_(lr * step)
+                    param.add_(vel)
+    for ours, theirs in zip((rbm.W, rbm.b, rbm.c), (by_hand.W, by_hand.b, by_hand.c)):
+        torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_sparsity_term_is_the_gradient_of_the_cross_entropy_to_the_target(generator):
+    """With one example per batch and no averaging (decay 0) the sparsity step is exactly minus the
+    autograd gradient of s * sum_j CE(p, q_j), q_j = σ(c_j + v·W_:j), with respect to c and W: the
+    derivative with respect to the total input is q - p."""
+    v = torch.rand(1, 5, generator=generator, dtype=F64).round()
+    rbm = random_rbm(BernoulliRBM, 5, 3, generator)
+    target, cost = 0.2, 0.7
+    W = rbm.W.detach().clone().requires_grad_()
+    c = rbm.c.detach().clone().requires_grad_()
+    q = torch.sigmoid(c + v @ W)[0]
+    penalty = cost * -(target * q.log() + (1 - target) * (1 - q).log()).sum()
+    penalty.backward()
+    # the step of train_rbm minus the plain CD step on the same draws is the sparsity step (lr = 1)
+    with_sparsity, plain = _clone(rbm), _clone(rbm)
+    train_rbm(with_sparsity, v, method="cd", lr=1.0, batch_size=1, sparsity_target=target, sparsity_cost=cost,
+              sparsity_decay=0.0, generator=torch.Generator().manual_seed(3))
+    train_rbm(plain, v, method="cd", lr=1.0, batch_size=1, generator=torch.Generator().manual_seed(3))
+    torch.testing.assert_close(with_sparsity.W - plain.W, -W.grad, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(with_sparsity.c - plain.c, -c.grad, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(with_sparsity.b, plain.b)
+
+
+def test_weight_decay_alone_shrinks_w_by_its_closed_form(generator):
+    """With all-zero data and visible biases so negative that the chain returns v = 0 as well, both CD
+    phases see v = 0 and their statistics cancel exactly: the only force on W is the decay.  With
+    momentum m the closed form is W_t = r_t W_0, v_t = m v_{t-1} - lr λ r_{t-1}, r_t = r_{t-1} + v_t."""
+    rbm = random_rbm(BernoulliRBM, 4, 3, generator)
+    data = torch.zeros(20, 4, dtype=F64)
+    with torch.no_grad():
+        rbm.b.fill_(-60.0)
+    W0 = rbm.W.detach().clone()
+    lr, m, wd, steps = 0.1, 0.5, 0.3, 4
+    train_rbm(rbm, data, method="cd", lr=lr, batch_size=5, epochs=1, momentum=m, weight_decay=wd,
+              generator=torch.Generator().manual_seed(0))
+    w, vel = 1.0, 0.0
+    for _ in range(steps):
+        vel = m * vel - lr * wd * w
+        w = w + vel
+    torch.testing.assert_close(rbm.W.detach(), W0 * w, rtol=1e-12, atol=1e-14)
+
+
 # ----- annealed importance sampling --------------------------------------------------------
 @pytest.mark.parametrize("n_hidden", [2, 10, 20])
 def test_ais_is_within_005_nats_of_exact_log_z(n_hidden):
@@ -238,6 +320,12 @@ def test_clear_errors(generator):
         rbm.hidden_probs(torch.zeros(2, 4, dtype=torch.long))
     with pytest.raises(ValueError, match="method"):
         train_rbm(rbm, torch.zeros(10, 4), method="sgd")
+    with pytest.raises(ValueError, match="momentum"):
+        train_rbm(rbm, torch.zeros(10, 4), momentum=1.0)
+    with pytest.raises(ValueError, match="sparsity_target"):
+        train_rbm(rbm, torch.zeros(10, 4), sparsity_target=0.0, sparsity_cost=0.1)
+    with pytest.raises(ValueError, match="weight_decay"):
+        train_rbm(rbm, torch.zeros(10, 4), weight_decay=-1e-3)
     with pytest.raises(ValueError, match="sigma"):
         GaussianBernoulliRBM(3, 2, sigma=-1.0)
     with pytest.raises(TypeError, match="path: expected an AnnealingPath"):

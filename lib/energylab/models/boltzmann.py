@@ -221,17 +221,22 @@ def train_boltzmann(
     batch_size: int = 10,
     n_sweeps: int = 5,
     n_chains: int = 100,
+    chains: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
     callback=None,
 ) -> torch.Tensor:
     """Stochastic gradient ascent on ``mean log p(v)`` with :func:`boltzmann_gradient`
-    (persistent free-phase chains). ``callback(epoch, bm)`` runs after each epoch.
+    (persistent free-phase chains: ``n_chains`` random states, or ``chains`` (C, n) returned by an
+    earlier call, to continue with a smaller ``lr``). ``callback(epoch, bm)`` runs after each epoch.
     Returns the free chains.  Lecture 7 §5."""
     check_tensor("data", data, ndim=2, last_dim=bm.n_visible)
     check_positive_int("epochs", epochs)
     check_positive_float("lr", lr)
     check_positive_int("batch_size", batch_size)
-    chains = bm.random_states(n_chains, generator=generator)
+    if chains is None:
+        chains = bm.random_states(n_chains, generator=generator)
+    else:
+        bm._check_states(chains, "chains")
     for epoch in range(epochs):
         for (batch,) in batches((data,), batch_size, generator=generator):
             grad, chains = boltzmann_gradient(bm, batch, chains, n_sweeps=n_sweeps, generator=generator)

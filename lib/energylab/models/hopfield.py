@@ -40,14 +40,20 @@ __all__ = [
 
 
 def _check_weights(weights: torch.Tensor) -> torch.Tensor:
-    check_tensor("weights", weights, ndim=2)
-    if weights.shape[0] != weights.shape[1]:
-        raise ValueError(f"weights: expected a square matrix, got {describe(weights)}")
+    check_tensor("weights", weights, ndim=(2, 3))
+    if weights.shape[-1] != weights.shape[-2]:
+        raise ValueError(f"weights: expected a square matrix (N, N) or a stack of them (K, N, N), got {describe(weights)}")
     return weights
 
 
-def _check_states(states: torch.Tensor, n: int) -> torch.Tensor:
-    check_tensor("states", states, ndim=2, last_dim=n)
+def _check_states(states: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """(B, N) states for one network (N, N); (K, B, N) for a stack of K networks (K, N, N)."""
+    if weights.dim() == 2:
+        return check_tensor("states", states, ndim=2, last_dim=weights.shape[0])
+    check_tensor("states", states, ndim=3, last_dim=weights.shape[-1])
+    if states.shape[0] != weights.shape[0]:
+        raise ValueError(f"states: expected ({weights.shape[0]}, B, {weights.shape[-1]}) for "
+                         f"{weights.shape[0]} networks, got {describe(states)}")
     return states
 
 
@@ -66,13 +72,74 @@ def hebbian_weights(patterns: torch.Tensor) -> torch.Tensor:
 
 def hopfield_energy(states: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     """``E(s) = -1/2 s^T W s`` for each row of ``states`` (B, N); returns (B,).  Lecture 7 §2."""
-    _check_weights(weights)
-    _check_states(states, weights.shape[0])
+    _check_states(states, _check_weights(weights))
     return -0.5 * ((states @ weights) * states).sum(-1)
 
 
 def _sign_keep_ties(field: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
+    """``sign(field)``, or ``current`` where the field is exactly 0 (the synchronous update)."""
     return torch.where(field > 0, 1.0, torch.where(field < 0, -1.0, current)).to(current.dtype)
+
+
+class _Fields:
+    """Spins and their local fields ``h = s W`` for R rows of states, row r belonging to network
+    ``owner[r]`` of a stack of weights (K, N, N).
+
+    Unit i of row r flips when its field points the other way, ``s_i h_i < 0`` (a tie, ``h_i = 0``,
+    keeps it).  Then every field of that row changes by ``-2 s_i W_i:`` of the row's own network;
+    only the rows that flipped are touched, so a sweep near a fixed point costs about ``R N``
+    instead of the ``R N²`` of recomputing every field."""
+
+    def __init__(self, rows, weights, owner):
+        self.weights, self.owner = weights, owner                                    # (K, N, N), (R,)
+        self.spins = rows.clone()                                                    # (R, N)
+        self.fields = torch.empty_like(self.spins)
+        for k in range(weights.shape[0]):
+            mine = owner == k
+            self.fields[mine] = rows[mine] @ weights[k]
+
+    @classmethod
+    def of(cls, states, weights):
+        """(B, N) states of one network (N, N), or (K, B, N) of a stack (K, N, N)."""
+        if weights.dim() == 2:
+            states, weights = states[None], weights[None]
+        k, b, n = states.shape
+        return cls(states.reshape(k * b, n), weights, torch.arange(k, device=states.device).repeat_interleave(b))
+
+
+    def sweep(self, order, energies=None) -> torch.Tensor:
+        """Update the units one at a time in ``order``; returns the number of flips of each row (R,)."""
+        flips = torch.zeros(self.spins.shape[0], dtype=torch.long, device=self.spins.device)
+        for i in order:
+            rows = torch.nonzero(self.spins[:, i] * self.fields[:, i] < 0).squeeze(1)   # rows where unit i flips
+            if rows.numel():
+                step = -2 * self.spins[rows, i]                                      # the change of s_i
+                self.fields[rows] += step[:, None] * self.weights[self.owner[rows], i]
+                self.spins[rows, i] = -self.spins[rows, i]
+                flips[rows] += 1
+            if energies is not None:
+                energies.append(-0.5 * (self.spins * self.fields).sum(-1))
+        return flips
+
+    def settle(self, n_sweeps, generator) -> torch.Tensor:
+        """At most ``n_sweeps`` sweeps in random orders; a network leaves the loop after a sweep in which
+        none of its rows flipped (its fixed point: more sweeps would not change it).  Returns (R, N)."""
+        final = self.spins.clone()
+        rows = torch.arange(final.shape[0], device=final.device)                     # original index of each row
+        for _ in range(n_sweeps):
+            flips = self.sweep(_random_order(self.spins.shape[1], generator, self.spins))
+            final[rows] = self.spins
+            moving = torch.zeros(self.weights.shape[0], dtype=torch.long, device=flips.device).index_add_(
+                0, self.owner, flips)[self.owner] > 0                                # rows whose network still moves
+            if not moving.any():
+                break
+            rows, self.owner = rows[moving], self.owner[moving]
+            self.spins, self.fields = self.spins[moving], self.fields[moving]
+        return final
+
+
+def _random_order(n, generator, like):
+    return torch.randperm(n, generator=generator, device=generator.device if generator is not None else like.device).tolist()
 
 
 def async_update(
@@ -86,34 +153,28 @@ def async_update(
     """Asynchronous updates: ``n_sweeps`` passes over the units in a random order
     (one order per sweep, drawn from ``generator``, shared by the batch).  Lecture 7 §2.
 
-    Returns the new states (B, N); with ``return_energies=True`` also the energy
-    after every single-unit update, shape (n_sweeps * N + 1, B), starting with
-    the initial energy -- a non-increasing sequence for every chain.
+    ``states`` (B, N) with ``weights`` (N, N), or K networks at once: (K, B, N) with (K, N, N).
+    Returns the new states; with ``return_energies=True`` also the energy after every
+    single-unit update, shape (n_sweeps * N + 1, B) (or (…, K, B)), starting with the initial
+    energy -- a non-increasing sequence for every chain.  The fields are kept up to date as
+    units flip (see ``_Fields``), not recomputed.
     """
-    _check_weights(weights)
-    _check_states(states, weights.shape[0])
+    _check_states(states, _check_weights(weights))
     check_positive_int("n_sweeps", n_sweeps)
     check_generator("generator", generator, like=states)
-    n = weights.shape[0]
-    states = states.clone()
-    energies = [hopfield_energy(states, weights)] if return_energies else None
+    net = _Fields.of(states, weights)
+    energies = [hopfield_energy(states, weights).reshape(-1)] if return_energies else None
     for _ in range(n_sweeps):
-        order = torch.randperm(n, generator=generator, device=generator.device if generator is not None else None)
-        for i in order.tolist():
-            field = states @ weights[:, i]  # (B,)
-            states[:, i] = _sign_keep_ties(field, states[:, i])
-            if return_energies:
-                energies.append(hopfield_energy(states, weights))
+        net.sweep(_random_order(weights.shape[-1], generator, states), energies)
     if return_energies:
-        return states, torch.stack(energies)
-    return states
+        return net.spins.reshape(states.shape), torch.stack(energies).reshape(-1, *states.shape[:-1])
+    return net.spins.reshape(states.shape)
 
 
 def sync_update(states: torch.Tensor, weights: torch.Tensor, *, n_sweeps: int = 1) -> torch.Tensor:
     """Synchronous updates: every unit at once, ``s <- sign(W s)``, ``n_sweeps`` times (each a sweep
     of all units in parallel).  Lecture 7 §2."""
-    _check_weights(weights)
-    _check_states(states, weights.shape[0])
+    _check_states(states, _check_weights(weights))
     check_positive_int("n_sweeps", n_sweeps)
     for _ in range(n_sweeps):
         states = _sign_keep_ties(states @ weights, states)
@@ -127,15 +188,12 @@ def recall(
     n_sweeps: int = 50,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """At most ``n_sweeps`` asynchronous sweeps, stopping early at a fixed point (no unit changes).
-    Lecture 7 §1–4."""
+    """At most ``n_sweeps`` asynchronous sweeps, stopping early at a fixed point (a sweep in
+    which no unit changes).  Shapes as in :func:`async_update`.  Lecture 7 §1–4."""
+    _check_states(states, _check_weights(weights))
     check_positive_int("n_sweeps", n_sweeps)
-    for _ in range(n_sweeps):
-        new = async_update(states, weights, generator=generator)
-        if torch.equal(new, states):
-            break
-        states = new
-    return states
+    check_generator("generator", generator, like=states)
+    return _Fields.of(states, weights).settle(n_sweeps, generator).reshape(states.shape)
 
 
 def corrupt(patterns: torch.Tensor, flip_fraction: float, *, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -170,24 +228,28 @@ def capacity_curve(
     patterns by Hebb's rule, start from each (optionally corrupted) pattern, run
     :func:`recall`, and measure the mean overlap ``m = s . xi / N`` with the
     stored pattern (1 = perfect recall). Returns (len(loads),) mean overlaps,
-    averaged over patterns and ``n_trials`` independent pattern sets.
+    averaged over the patterns of each set, then over ``n_trials`` independent pattern sets.
+    All ``len(loads) * n_trials`` networks are recalled together (one Python loop over units).
     Lecture 7 §4.
     """
     check_positive_int("n_units", n_units)
     check_positive_int("n_trials", n_trials)
-    overlaps = []
+    sizes = []
     for alpha in loads:
         check_positive_float("loads", float(alpha))
-        n_patterns = max(1, round(alpha * n_units))
-        total = 0.0
-        for _ in range(n_trials):
-            patterns = random_patterns(n_patterns, n_units, generator=generator)
-            weights = hebbian_weights(patterns)
-            start = corrupt(patterns, flip_fraction, generator=generator) if flip_fraction else patterns
-            final = recall(start, weights, n_sweeps=n_sweeps, generator=generator)
-            total += (final * patterns).mean(-1).mean().item()
-        overlaps.append(total / n_trials)
-    return torch.tensor(overlaps)
+        sizes.append(max(1, round(alpha * n_units)))
+    # every (load, trial) is its own network; all of them settle together, one row per pattern
+    patterns = [random_patterns(p, n_units, generator=generator) for p in sizes for _ in range(n_trials)]
+    # Hebb's rule times N: the same dynamics (only the signs of the fields matter) with integer
+    # fields that float32 holds exactly, so ties stay ties
+    weights = torch.stack([(xi.T @ xi).fill_diagonal_(0.0) for xi in patterns])        # (K, N, N)
+    owner = torch.cat([torch.full((len(xi),), k) for k, xi in enumerate(patterns)])
+    stored = torch.cat(patterns)                                                        # (R, N)
+    start = corrupt(stored, flip_fraction, generator=generator) if flip_fraction else stored
+    final = _Fields(start, weights, owner).settle(n_sweeps, generator)
+    overlap = (final * stored).mean(-1)                                                 # (R,)
+    per_network = torch.zeros(len(patterns)).index_add_(0, owner, overlap) / torch.tensor([len(p) for p in patterns])
+    return per_network.reshape(len(sizes), n_trials).mean(1)
 
 
 class HopfieldNetwork:

@@ -176,6 +176,42 @@ def pcd_gradient(rbm: RBM, v: torch.Tensor, chains: PersistentChains, n_sweeps: 
     return _gradient(rbm, rows, probs, v.shape[0], biases)
 
 
+class _PracticalUpdate:
+    """The update of Hinton's practical guide (UTML TR 2010-003, §9–11), one mini-batch at a time:
+
+    ``Δθ = lr · (g_θ − λ W [θ = W only] − s · ∂sparsity/∂θ)``,  ``v_θ ← m v_θ + Δθ``,  ``θ += v_θ``
+
+    with ``g`` the CD/PCD ascent direction, ``λ`` the weight decay (an L2 penalty ``λ/2 ||W||²`` on
+    the weights, not the biases), ``m`` the momentum, and the sparsity term: a running estimate
+    ``q ← d q + (1 − d) mean_batch p(h = 1 | v_data)`` of each hidden unit's activity, whose
+    cross-entropy with the target ``p`` has derivative ``q − p`` with respect to the unit's total
+    input; scaled by the sparsity cost ``s`` it lowers the hidden bias by ``s (q − p)`` and the
+    incoming weights by ``s (q − p) mean(v_data)``."""
+
+    def __init__(self, rbm, lr, momentum, weight_decay, sparsity_target, sparsity_cost, sparsity_decay):
+        self.rbm, self.lr, self.momentum, self.weight_decay = rbm, lr, momentum, weight_decay
+        self.target, self.cost, self.decay = sparsity_target, sparsity_cost, sparsity_decay
+        self.velocity = [torch.zeros_like(p) for p in (rbm.W, rbm.b, rbm.c)]
+        self.activity = None                                                    # q, (n_h,)
+
+    @torch.no_grad()
+    def __call__(self, rows, probs, phase_weights, n_data):
+        rbm = self.rbm
+        grad = list(rbm.statistics(rows, probs, phase_weights))                 # [W, b, c], ascent direction
+        if self.weight_decay:
+            grad[0] = grad[0] - self.weight_decay * rbm.W
+        if self.target is not None:
+            batch_activity = probs[:n_data].mean(0)
+            self.activity = batch_activity if self.activity is None else \
+                self.decay * self.activity + (1 - self.decay) * batch_activity
+            excess = self.cost * (self.activity - self.target)                 # s (q − p), (n_h,)
+            grad[0] = grad[0] - torch.outer(rbm.visible_input(rows[:n_data]).mean(0), excess)
+            grad[2] = grad[2] - excess
+        for param, velocity, g in zip((rbm.W, rbm.b, rbm.c), self.velocity, grad):
+            velocity.mul_(self.momentum).add_(g, alpha=self.lr)
+            param.add_(velocity)
+
+
 def train_rbm(
     rbm: RBM,
     data: torch.Tensor,
@@ -187,6 +223,11 @@ def train_rbm(
     epochs: int = 1,
     shuffle: bool = False,
     chains: PersistentChains | None = None,
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
+    sparsity_target: float | None = None,
+    sparsity_cost: float = 0.0,
+    sparsity_decay: float = 0.9,
     generator: torch.Generator | None = None,
     callback=None,
 ) -> PersistentChains | None:
@@ -196,6 +237,12 @@ def train_rbm(
     ``callback(epoch, rbm)`` runs after each epoch.  Returns the persistent chains (None for
     CD).  The model's own biases are trained; for a conditional model write the loop with
     :func:`cd_gradient` and per-row ``biases``.  Lecture 8 §2 and §5.
+
+    The recipe of Hinton's practical guide, all off by default: ``momentum`` (e.g. 0.5–0.9),
+    ``weight_decay`` (an L2 penalty on W, e.g. 1e-4) and a ``sparsity_target`` for the mean
+    activity of each hidden unit (e.g. 0.1) with its ``sparsity_cost`` and the ``sparsity_decay``
+    of the running activity estimate (see ``_PracticalUpdate``).  The velocity and the activity
+    estimate start afresh at each call.  Lecture 8 §3.
     """
     rbm.check_visible(data, "data")
     if method not in ("cd", "pcd"):
@@ -204,24 +251,46 @@ def train_rbm(
     check_positive_int("batch_size", batch_size)
     check_positive_int("n_sweeps", n_sweeps)
     check_positive_float("lr", lr)
+    _check_fraction("momentum", momentum, upper_open=True)
+    check_positive_float("weight_decay", weight_decay, allow_zero=True)
+    if sparsity_target is not None:
+        _check_fraction("sparsity_target", sparsity_target, lower_open=True, upper_open=True)
+    check_positive_float("sparsity_cost", sparsity_cost, allow_zero=True)
+    _check_fraction("sparsity_decay", sparsity_decay, upper_open=True)
     check_generator("generator", generator, like=data)
     if method == "pcd" and chains is None:
         chains = PersistentChains(rbm, batch_size)
     if chains is not None:
         rbm.check_hidden(chains.hidden, "chains.hidden")
+    practical = momentum > 0 or weight_decay > 0 or sparsity_target is not None
+    update = _PracticalUpdate(rbm, lr, momentum, weight_decay, sparsity_target, sparsity_cost,
+                              sparsity_decay) if practical else None
     biases = None                   # the model's own
-    weights = {}  # batch size -> lr * phase weights
+    weights = {}  # batch size -> lr * phase weights (the plain update), or the phase weights
     for epoch in range(epochs):
         with torch.no_grad():
             for (batch,) in batches((data,), batch_size, shuffle=shuffle, generator=generator):
                 n = batch.shape[0]
                 if n not in weights:
-                    weights[n] = lr * _phase_weights(n, n if chains is None else chains.hidden.shape[0], data)
+                    phase = _phase_weights(n, n if chains is None else chains.hidden.shape[0], data)
+                    weights[n] = phase if practical else lr * phase
                 if method == "pcd":
                     rows, probs = _pcd_rows(rbm, batch, chains, n_sweeps, biases, generator)
                 else:
                     rows, probs = _cd_rows(rbm, batch, n_sweeps, biases, generator)
-                rbm.ascend_(rows, probs, weights[n])
+                if practical:
+                    update(rows, probs, weights[n], n)
+                else:
+                    rbm.ascend_(rows, probs, weights[n])
         if callback is not None:
             callback(epoch, rbm)
     return chains
+
+
+def _check_fraction(name, value, *, lower_open=False, upper_open=False):
+    """A number in [0, 1] (with open ends where asked), or a clear error."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        (value > 0 if lower_open else value >= 0) and (value < 1 if upper_open else value <= 1)
+    if not ok:
+        interval = ("(" if lower_open else "[") + "0, 1" + (")" if upper_open else "]")
+        raise ValueError(f"{name}: expected a number in {interval}, got {describe(value)}")
