@@ -47,7 +47,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_generator, check_like, check_positive_float, check_positive_int, check_tensor, describe
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
 
@@ -109,14 +109,14 @@ class RBM(nn.Module):
 
     # ----- checks --------------------------------------------------------------
     def check_visible(self, v, name="v") -> torch.Tensor:
-        """``v`` as a (B, n_v) floating tensor, or a clear error naming ``name``.
+        """``v`` as a (B, n_v) tensor with the model's dtype and device, or a clear error naming ``name``.
         Library only: the argument check shared by the RBM family and train.contrastive_divergence."""
-        return check_tensor(name, v, ndim=2, last_dim=self.n_visible)
+        return check_like(name, check_tensor(name, v, ndim=2, last_dim=self.n_visible), self.W, "the model's parameters")
 
     def check_hidden(self, h, name="h") -> torch.Tensor:
-        """``h`` as a (B, n_h) floating tensor, or a clear error naming ``name``.
+        """``h`` as a (B, n_h) tensor with the model's dtype and device, or a clear error naming ``name``.
         Library only: the argument check shared by the RBM family and train.contrastive_divergence."""
-        return check_tensor(name, h, ndim=2, last_dim=self.n_hidden)
+        return check_like(name, check_tensor(name, h, ndim=2, last_dim=self.n_hidden), self.W, "the model's parameters")
 
     def check_biases(self, biases: Biases | None = None, rows: int | None = None) -> Biases:
         """The biases to compute with: the model's own ``(b, c)`` when ``biases`` is None, else
@@ -127,7 +127,7 @@ class RBM(nn.Module):
         if not isinstance(biases, tuple) or len(biases) != 2:
             raise TypeError(f"biases: expected Biases(b, c), got {describe(biases)}")
         for name, value, size in (("biases.b", biases[0], self.n_visible), ("biases.c", biases[1], self.n_hidden)):
-            check_tensor(name, value, ndim=(1, 2), last_dim=size)
+            check_like(name, check_tensor(name, value, ndim=(1, 2), last_dim=size), self.W, "the model's parameters")
             if value.dim() == 2 and rows is not None and value.shape[0] != rows:
                 raise ValueError(f"{name}: expected ({size},) or ({rows}, {size}) (one row per example), "
                                  f"got {describe(value)}")

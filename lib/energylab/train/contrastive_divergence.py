@@ -196,32 +196,120 @@ def train_rbm(
     ``callback(epoch, rbm)`` runs after each epoch.  Returns the persistent chains (None for
     CD).  The model's own biases are trained; for a conditional model write the loop with
     :func:`cd_gradient` and per-row ``biases``.  Lecture 8 §2 and §5.
+
+    **PCD-1 and scikit-learn.**  Each update averages the data rows with ``+lr / len(batch)`` and
+    the model chains with ``-lr / n_chains``.  scikit-learn's ``BernoulliRBM`` weights both by
+    ``lr / len(batch)``, so the two agree draw for draw (same uniforms, same parameters to
+    rounding) when ``batch_size`` divides the number of rows; on a short last batch scikit-learn
+    gives the chains the larger weight ``lr / len(batch)`` (tests/lib/test_rbm.py checks both).
+
+    The arguments are checked once per call, not once per step.  PCD-1 on a Bernoulli RBM runs
+    :func:`_pcd1_epoch`, the same arithmetic with the per-step overheads taken out.
     """
     rbm.check_visible(data, "data")
+    if data.shape[0] == 0:
+        raise ValueError(f"data: expected at least one row to train on, got {describe(data)}")
     if method not in ("cd", "pcd"):
         raise ValueError(f"method: expected 'cd' or 'pcd', got {method!r}")
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
     check_positive_int("n_sweeps", n_sweeps)
     check_positive_float("lr", lr)
+    if not isinstance(shuffle, bool):
+        raise TypeError(f"shuffle: expected True or False, got {describe(shuffle)}")
     check_generator("generator", generator, like=data)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback: expected a function callback(epoch, rbm) or None, got {describe(callback)}")
     if method == "pcd" and chains is None:
         chains = PersistentChains(rbm, batch_size)
     if chains is not None:
+        if not isinstance(chains, PersistentChains):
+            raise TypeError(f"chains: expected PersistentChains or None, got {describe(chains)}")
         rbm.check_hidden(chains.hidden, "chains.hidden")
-    biases = None                   # the model's own
-    weights = {}  # batch size -> lr * phase weights
+    fused = method == "pcd" and n_sweeps == 1 and _plain_bernoulli(rbm)
+    weights = {}                    # batch size -> lr * phase weights, for the generic step
     for epoch in range(epochs):
         with torch.no_grad():
-            for (batch,) in batches((data,), batch_size, shuffle=shuffle, generator=generator):
-                n = batch.shape[0]
-                if n not in weights:
-                    weights[n] = lr * _phase_weights(n, n if chains is None else chains.hidden.shape[0], data)
-                if method == "pcd":
-                    rows, probs = _pcd_rows(rbm, batch, chains, n_sweeps, biases, generator)
-                else:
-                    rows, probs = _cd_rows(rbm, batch, n_sweeps, biases, generator)
-                rbm.ascend_(rows, probs, weights[n])
+            if fused:
+                _pcd1_epoch(rbm, data, chains, lr, batch_size, shuffle, generator)
+            else:
+                for (batch,) in batches((data,), batch_size, shuffle=shuffle, generator=generator):
+                    _step(rbm, batch, method, chains, n_sweeps, lr, generator, weights)
         if callback is not None:
             callback(epoch, rbm)
     return chains
+
+
+def _step(rbm, batch, method, chains, n_sweeps, lr, generator, weights) -> None:
+    """One update of train_rbm, ``θ += lr (<-∂F/∂θ>_batch - <-∂F/∂θ>_model)``; ``weights`` caches
+    ``lr ×`` the phase weights per batch size."""
+    n = batch.shape[0]
+    if n not in weights:
+        weights[n] = lr * _phase_weights(n, n if chains is None else chains.hidden.shape[0], batch)
+    if method == "pcd":
+        rows, probs = _pcd_rows(rbm, batch, chains, n_sweeps, None, generator)
+    else:
+        rows, probs = _cd_rows(rbm, batch, n_sweeps, None, generator)
+    rbm.ascend_(rows, probs, weights[n])
+
+
+_BERNOULLI_LAYERS = ("visible_input", "bias_input", "visible_probs", "sample_visible", "hidden_probs", "ascend_")
+_CHUNK_ELEMENTS = 2**16     # uniforms drawn ahead by _pcd1_epoch (small: the buffers stay in cache)
+
+
+def _plain_bernoulli(rbm) -> bool:
+    """True for a BernoulliRBM whose layers are BernoulliRBM's own (not a subclass's)."""
+    from ..models.rbm import BernoulliRBM
+
+    return isinstance(rbm, BernoulliRBM) and all(
+        getattr(type(rbm), name) is getattr(BernoulliRBM, name) for name in _BERNOULLI_LAYERS)
+
+
+def _pcd1_epoch(rbm, data, chains, lr, batch_size, shuffle, generator) -> None:
+    """One epoch of PCD-1 on a Bernoulli RBM: exactly train_rbm's generic step (``_pcd_rows`` then
+    ``ascend_``: the same products, in the same order, on the same uniforms), with its per-step
+    overheads taken out -- the full batches' uniforms drawn a chunk of steps at a time (a CPU
+    generator fills a tensor serially, so these are the numbers the step-by-step draws would
+    give; on CUDA they are other, equally random, numbers), every buffer and view made once,
+    no checks.  tests/lib/test_rbm.py checks it bit for bit against the generic step.
+
+    Step t, with model chains ``h`` (m, n_h) and the batch ``x_t`` (n, n_v):
+    ``v ~ σ(b + h Wᵀ)``, ``rows = [x_t; v]``, ``p = σ(c + rows W)``, ``h ~ p[n:]``, then
+    ``θ += rowsᵀ (w ⊙ p)`` with ``w = lr · (+1/n, …, -1/m, …)``.
+    """
+    W, b, c = rbm.W, rbm.b, rbm.c
+    n_v, n_h, m, n = rbm.n_visible, rbm.n_hidden, chains.hidden.shape[0], batch_size
+    like = dict(dtype=W.dtype, device=W.device)
+    if shuffle:                                       # the permutation batches() would draw
+        (data,) = next(batches((data,), data.shape[0], shuffle=True, generator=generator))
+    n_full = data.shape[0] // n
+    weights = lr * _phase_weights(n, m, W)
+    weights_col = weights[:, None]
+    visible = torch.empty(m, n_v, **like)             # σ(b + h Wᵀ)
+    probs = torch.empty(n + m, n_h, **like)           # σ(c + rows W)
+    weighted = torch.empty_like(probs)                # w ⊙ p
+    model_probs, probs_T, W_T = probs[n:], probs.T, W.T
+    h = chains.hidden
+    per_step = (n + m) * n_v + m * n_h
+    chunk = max(1, _CHUNK_ELEMENTS // per_step)
+    for start in range(0, n_full, chunk):
+        k = min(chunk, n_full - start)
+        uniform = torch.rand(k, m * (n_v + n_h), generator=generator, **like)   # per step: v's, then h's
+        rows = torch.empty(k, n + m, n_v, **like)     # [x_t; v_t], v_t starts as its uniforms
+        rows[:, :n] = data[start * n:(start + k) * n].reshape(k, n, n_v)
+        rows[:, n:] = uniform[:, :m * n_v].view(k, m, n_v)
+        hidden_uniform = uniform[:, m * n_v:].view(k, m, n_h).unbind(0)
+        model_rows = rows[:, n:].unbind(0)
+        rows_T = rows.transpose(1, 2).unbind(0)
+        for t, rows_t in enumerate(rows.unbind(0)):
+            torch.addmm(b, h, W_T, out=visible)
+            model_rows[t].lt_(visible.sigmoid_())                 # v ~ p(v | h), in place of its uniforms
+            torch.addmm(c, rows_t, W, out=probs).sigmoid_()           # p(h | rows)
+            h = hidden_uniform[t].lt_(model_probs)                    # the chains move on: h ~ p(h | v)
+            torch.mul(probs, weights_col, out=weighted)
+            b.addmv_(rows_T[t], weights)
+            W.addmm_(rows_T[t], weighted)
+            c.addmv_(probs_T, weights)
+    chains.hidden = h.clone() if n_full else h
+    if data.shape[0] > n_full * n:                    # the short last batch: the generic step
+        _step(rbm, data[n_full * n:], "pcd", chains, 1, lr, generator, {})
