@@ -109,6 +109,29 @@ def check_like(name: str, value: torch.Tensor, like: torch.Tensor, owner: str) -
     return value
 
 
+def check_dtype(name: str, dtype, *, floating: bool = True) -> torch.dtype:
+    """Check that ``dtype`` is a ``torch.dtype`` (a floating-point one with ``floating``)."""
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"{name}: expected a torch.dtype such as torch.float32, got {describe(dtype)}")
+    if floating and not dtype.is_floating_point:
+        raise TypeError(f"{name}: expected a floating-point dtype such as torch.float32, got {dtype}")
+    return dtype
+
+
+def check_device(name: str, device) -> torch.device | None:
+    """Check that ``device`` is None, a ``torch.device`` or a device name such as ``"cpu"``; return it
+    as a ``torch.device`` (None stays None)."""
+    if device is None or isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(f"{name}: expected None, a torch.device or a name such as 'cpu' or 'cuda:0', "
+                        f"got {describe(device)}")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"{name}: expected a device name such as 'cpu' or 'cuda:0', got {device!r}") from None
+
+
 def check_generator(name: str, generator, like: torch.Tensor | None = None):
     """Check that ``generator`` is None or a ``torch.Generator`` on the device of ``like``."""
     if generator is None:
