@@ -16,7 +16,10 @@ GRADE_ARGS ?=
 # Test workers (pytest-xdist); each test class (one per assignment) and module stays on one worker.
 JOBS ?= 2
 
-.PHONY: setup lab test release publish collect autograde feedback return grades check start validate submit bench site clean
+# Lectures the site executes at once (default: half the cores, at most 4).
+SITE_JOBS ?=
+
+.PHONY: setup lab test browser release publish collect autograde feedback return grades check start validate submit bench site clean
 
 setup: $(STAMP)
 
@@ -30,7 +33,7 @@ lab: setup
 	$(PY) -m course start --quiet
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: setup
+test: setup browser
 	$(PY) -m pytest -n $(JOBS) --dist loadscope $(PYTEST_ARGS)
 
 release: setup
@@ -72,8 +75,13 @@ check: setup
 bench: setup
 	$(PY) benchmarks/run.py $(BENCH)
 
+# The course as a static offline website in build/site/ (open build/site/index.html).
 site: setup
-	@echo "site: not yet -- a static site of the rendered lectures is planned"
+	$(PY) docs/site.py $(if $(SITE_JOBS),--jobs $(SITE_JOBS))
+
+# Chromium for the browser tests (tests/browser/): Debian's package via apt-get when missing and root.
+browser: setup
+	@$(PY) tests/browser/chromium.py install
 
 clean:
 	rm -rf $(VENV) course/submitted course/autograded course/feedback course/gradebook.db

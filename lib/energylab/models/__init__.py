@@ -13,9 +13,12 @@ from .dbn import DBN, LabelledRBM
 from .dbm import DBM
 from .generator import GeneratorMLP
 from .jem import JEM
+from .vae import VAE, BernoulliDecoder, GaussianDecoder, GaussianEncoder
+from .gan import Discriminator, SamplerNet
 
 __all__ = ["mlp", "MixtureDensityNetwork", "MixtureParams", "MLPEnergy", "KMeansEnergy",
            "BoltzmannMachine", "HopfieldNetwork", "RBM", "Biases", "RBMGradient", "BernoulliRBM",
            "GaussianBernoulliRBM", "ConditionalRBM", "CRBMGradient", "train_crbm", "FactoredGatedRBM",
            "train_gated_rbm", "SigmoidBeliefNet", "HelmholtzMachine", "DBN", "LabelledRBM", "DBM",
-           "GeneratorMLP", "JEM"]
+           "GeneratorMLP", "JEM",
+           "VAE", "GaussianEncoder", "BernoulliDecoder", "GaussianDecoder", "SamplerNet", "Discriminator"]
