@@ -109,6 +109,22 @@ def check_like(name: str, value: torch.Tensor, like: torch.Tensor, owner: str) -
     return value
 
 
+def check_bool(name: str, value) -> bool:
+    """Check that ``value`` is True or False (not 0/1, not a string)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name}: expected True or False, got {describe(value)}")
+    return value
+
+
+def check_rbm(name: str, value):
+    """Check that ``value`` is an RBM of :mod:`energylab.models.rbm` (the training functions need its
+    checks and statistics)."""
+    from .models.rbm import RBM
+    if not isinstance(value, RBM):
+        raise TypeError(f"{name}: expected an RBM (BernoulliRBM, GaussianBernoulliRBM, ...), got {describe(value)}")
+    return value
+
+
 def check_dtype(name: str, dtype, *, floating: bool = True) -> torch.dtype:
     """Check that ``dtype`` is a ``torch.dtype`` (a floating-point one with ``floating``)."""
     if not isinstance(dtype, torch.dtype):

@@ -36,7 +36,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor
+from .._checks import check_generator, check_like, check_positive_float, check_positive_int, check_tensor
 from ..gibbs import gibbs_log_probabilities
 from ..samplers.exact import enumerate_states, state_index
 from ..samplers.gibbs_sampling import sample_bernoulli, sequential_gibbs_sweep
@@ -89,7 +89,15 @@ class BoltzmannMachine(nn.Module):
         return self.n_visible + self.n_hidden
 
     def _check_states(self, states, name="states") -> torch.Tensor:
-        return check_tensor(name, states, ndim=2, last_dim=self.n_units)
+        return check_like(name, check_tensor(name, states, ndim=2, last_dim=self.n_units), self.W,
+                          "the model's parameters")
+
+    def _check_visible(self, visible, name="visible") -> torch.Tensor:
+        """(B, n_visible) 0/1 states like the model's parameters (they index the exact table)."""
+        check_like(name, check_tensor(name, visible, ndim=2, last_dim=self.n_visible), self.W, "the model's parameters")
+        if not torch.all((visible == 0) | (visible == 1)):
+            raise ValueError(f"{name}: expected 0/1 states, got values {visible.unique()[:6].tolist()}")
+        return visible
 
     def energy(self, states: torch.Tensor) -> torch.Tensor:
         """``E(s) = -1/2 s^T W s - b^T s`` for (B, n) states; returns (B,).  Lecture 7 §5."""
@@ -159,14 +167,14 @@ class BoltzmannMachine(nn.Module):
 
     def log_likelihood(self, visible: torch.Tensor) -> torch.Tensor:
         """Exact mean ``log p(v)`` over the rows of ``visible`` (B, n_visible).  Lecture 7 §5."""
-        check_tensor("visible", visible, ndim=2, last_dim=self.n_visible)
+        self._check_visible(visible)
         return self.exact_visible_log_probs()[state_index(visible)].mean()
 
     @torch.no_grad()
     def exact_gradient(self, visible: torch.Tensor) -> BMGradient:
         """``<s s^T>_clamped - <s s^T>_free`` computed by enumeration (tiny models).
         Library only: the exact gradient the tests compare boltzmann_gradient with (Lecture 7 §5)."""
-        check_tensor("visible", visible, ndim=2, last_dim=self.n_visible)
+        self._check_visible(visible)
         states = self.all_states()  # (2**n, n)
         joint = self.exact_log_probs().exp()  # (2**n,)
         # clamped distribution: q(v, h) = (fraction of data equal to v) * p(h | v)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_generator, check_like, check_positive_float, check_positive_int, check_tensor, describe
 
 __all__ = [
     "hebbian_weights",
@@ -46,8 +46,17 @@ def _check_weights(weights: torch.Tensor) -> torch.Tensor:
     return weights
 
 
-def _check_states(states: torch.Tensor, n: int) -> torch.Tensor:
-    check_tensor("states", states, ndim=2, last_dim=n)
+def _check_states(states: torch.Tensor, weights: torch.Tensor, *, spins: bool = False) -> torch.Tensor:
+    """(B, N) states with the dtype and device of ``weights``; with ``spins`` (the updates, whose
+    result is discrete, so a NaN would vanish) the values must be ±1 and ``weights`` finite."""
+    check_like("states", check_tensor("states", states, ndim=2, last_dim=weights.shape[0]), weights, "weights")
+    if spins:
+        if not torch.all(states.abs() == 1):
+            raise ValueError(f"states: expected spins in {{-1, +1}} (map 0/1 bits with 2 * bits - 1), "
+                             f"got values {states.unique()[:6].tolist()}")
+        if not torch.all(weights.isfinite()):
+            raise ValueError(f"weights: expected finite entries (the updates read only their signs), got "
+                             f"{int((~weights.isfinite()).sum())} non-finite")
     return states
 
 
@@ -67,7 +76,7 @@ def hebbian_weights(patterns: torch.Tensor) -> torch.Tensor:
 def hopfield_energy(states: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     """``E(s) = -1/2 s^T W s`` for each row of ``states`` (B, N); returns (B,).  Lecture 7 §2."""
     _check_weights(weights)
-    _check_states(states, weights.shape[0])
+    _check_states(states, weights)
     return -0.5 * ((states @ weights) * states).sum(-1)
 
 
@@ -91,7 +100,7 @@ def async_update(
     the initial energy -- a non-increasing sequence for every chain.
     """
     _check_weights(weights)
-    _check_states(states, weights.shape[0])
+    _check_states(states, weights, spins=True)
     check_positive_int("n_sweeps", n_sweeps)
     check_generator("generator", generator, like=states)
     n = weights.shape[0]
@@ -113,7 +122,7 @@ def sync_update(states: torch.Tensor, weights: torch.Tensor, *, n_sweeps: int = 
     """Synchronous updates: every unit at once, ``s <- sign(W s)``, ``n_sweeps`` times (each a sweep
     of all units in parallel).  Lecture 7 §2."""
     _check_weights(weights)
-    _check_states(states, weights.shape[0])
+    _check_states(states, weights, spins=True)
     check_positive_int("n_sweeps", n_sweeps)
     for _ in range(n_sweeps):
         states = _sign_keep_ties(states @ weights, states)
@@ -144,6 +153,7 @@ def corrupt(patterns: torch.Tensor, flip_fraction: float, *, generator: torch.Ge
     check_positive_float("flip_fraction", flip_fraction, allow_zero=True)
     if flip_fraction > 1:
         raise ValueError(f"flip_fraction: expected a number in [0, 1], got {flip_fraction!r}")
+    check_generator("generator", generator, patterns)
     flips = torch.rand(patterns.shape, generator=generator, dtype=patterns.dtype, device=patterns.device)
     return torch.where(flips < flip_fraction, -patterns, patterns)
 

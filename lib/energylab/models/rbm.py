@@ -47,7 +47,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_generator, check_like, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float,
+                       check_positive_int, check_tensor, describe)
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
 
@@ -101,6 +102,7 @@ class RBM(nn.Module):
         check_positive_int("n_hidden", n_hidden)
         check_positive_float("weight_scale", weight_scale, allow_zero=True)
         check_generator("generator", generator)
+        dtype, device = check_dtype("dtype", dtype), check_device("device", device)
         self.n_visible, self.n_hidden = n_visible, n_hidden
         weights = torch.randn(n_visible, n_hidden, generator=generator, dtype=dtype, device=device)
         self.W = nn.Parameter(weights * weight_scale)
@@ -297,6 +299,8 @@ class BernoulliRBM(RBM):
     def energy(self, v: torch.Tensor, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``E(v, h) = -v^T W h - b^T v - c^T h``, shape (B,).  Lecture 8 §1."""
         self.check_visible(v), self.check_hidden(h)
+        if h.shape[0] != v.shape[0]:
+            raise ValueError(f"h: expected {v.shape[0]} rows like v, got {describe(h)}")
         b, c = self.check_biases(biases, v.shape[0])
         return -((v @ self.W) * h).sum(-1) - _dot(v, b) - _dot(h, c)
 
@@ -372,7 +376,12 @@ class GaussianBernoulliRBM(RBM):
                  weight_scale: float = 0.01, generator=None, dtype=torch.float32, device=None):
         super().__init__(n_visible, n_hidden, weight_scale=weight_scale, generator=generator,
                          dtype=dtype, device=device)
-        sigma = torch.as_tensor(sigma, dtype=dtype, device=device).expand(n_visible).clone()
+        if isinstance(sigma, bool) or not isinstance(sigma, (int, float, torch.Tensor)):
+            raise TypeError(f"sigma: expected a number or a ({n_visible},) tensor of widths, got {describe(sigma)}")
+        sigma = torch.as_tensor(sigma, dtype=dtype, device=device)
+        if sigma.shape not in ((), (1,), (n_visible,)):
+            raise ValueError(f"sigma: expected a number or a ({n_visible},) tensor of widths, got {describe(sigma)}")
+        sigma = sigma.expand(n_visible).clone()
         if not torch.all(sigma > 0):
             raise ValueError(f"sigma: expected positive widths, got {describe(sigma)}")
         self.register_buffer("sigma", sigma)

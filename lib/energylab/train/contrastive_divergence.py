@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_generator, check_positive_float, check_positive_int, describe
+from .._checks import check_generator, check_positive_float, check_positive_int, check_rbm, describe
 from ..models.rbm import RBM, Biases, RBMGradient
 from ..samplers.gibbs_sampling import sample_bernoulli
 from .loop import batches
@@ -137,7 +137,9 @@ def _pcd_rows(rbm, v, chains, n_sweeps, biases, generator):
 
 
 def _check_common(rbm, v, n_sweeps, biases, generator) -> Biases | None:
-    rbm.check_visible(v)
+    check_rbm("rbm", rbm).check_visible(v)
+    if v.shape[0] == 0:
+        raise ValueError(f"v: expected at least one row (a batch of data), got {describe(v)}")
     check_positive_int("n_sweeps", n_sweeps)
     check_generator("generator", generator, like=v)
     return None if biases is None else rbm.check_biases(biases, v.shape[0])
@@ -206,7 +208,7 @@ def train_rbm(
     The arguments are checked once per call, not once per step.  PCD-1 on a Bernoulli RBM runs
     :func:`_pcd1_epoch`, the same arithmetic with the per-step overheads taken out.
     """
-    rbm.check_visible(data, "data")
+    check_rbm("rbm", rbm).check_visible(data, "data")
     if data.shape[0] == 0:
         raise ValueError(f"data: expected at least one row to train on, got {describe(data)}")
     if method not in ("cd", "pcd"):
