@@ -109,6 +109,23 @@ def check_like(name: str, value: torch.Tensor, like: torch.Tensor, owner: str) -
     return value
 
 
+def check_input(name: str, value, module, *, ndim: int | Sequence[int] | None = None,
+                last_dim: int | None = None) -> torch.Tensor:
+    """:func:`check_tensor`, then the dtype/device rule against ``module``'s parameters (a network's input)."""
+    check_tensor(name, value, ndim=ndim, last_dim=last_dim)
+    for parameter in module.parameters():
+        return check_like(name, value, parameter, "the model's parameters")
+    return value
+
+
+def check_same_shape(name: str, value, like: torch.Tensor, owner: str) -> torch.Tensor:
+    """A floating tensor with the shape, dtype and device of ``like`` (the argument ``owner``)."""
+    check_like(name, check_tensor(name, value), like, owner)
+    if value.shape != like.shape:
+        raise ValueError(f"{name}: expected the shape of {owner} {tuple(like.shape)}, got {describe(value)}")
+    return value
+
+
 def check_bool(name: str, value) -> bool:
     """Check that ``value`` is True or False (not 0/1, not a string)."""
     if not isinstance(value, bool):
