@@ -126,6 +126,13 @@ def check_same_shape(name: str, value, like: torch.Tensor, owner: str) -> torch.
     return value
 
 
+def check_callable(name: str, value):
+    """Check that ``value`` can be called (an energy function, a network, a callback)."""
+    if not callable(value):
+        raise TypeError(f"{name}: expected a callable, got {describe(value)}")
+    return value
+
+
 def check_bool(name: str, value) -> bool:
     """Check that ``value`` is True or False (not 0/1, not a string)."""
     if not isinstance(value, bool):

@@ -51,7 +51,8 @@ def energy_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     check_tensor("x", x, ndim=2)
     check_tensor("y", y, ndim=2, last_dim=x.shape[1])
     if x.shape[0] < 2 or y.shape[0] < 2:
-        raise ValueError(f"x, y: expected at least 2 points each, got {describe(x)} and {describe(y)}")
+        name, small = ("x", x) if x.shape[0] < 2 else ("y", y)
+        raise ValueError(f"{name}: expected at least 2 points, got {describe(small)}")
     y = y.to(x.dtype)
     return (2 * _mean_pairwise_distance(x, y, same=False)
             - _mean_pairwise_distance(x, x, same=True) - _mean_pairwise_distance(y, y, same=True))
@@ -99,7 +100,11 @@ def auroc(positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
     check_tensor("positive", positive, ndim=1)
     check_tensor("negative", negative, ndim=1)
     if positive.numel() == 0 or negative.numel() == 0:
-        raise ValueError(f"positive, negative: expected non-empty, got {describe(positive)} and {describe(negative)}")
+        name, empty = ("positive", positive) if positive.numel() == 0 else ("negative", negative)
+        raise ValueError(f"{name}: expected at least one score, got {describe(empty)}")
+    for name, scores in (("positive", positive), ("negative", negative)):
+        if bool(scores.isnan().any()):
+            raise ValueError(f"{name}: expected no NaN scores (AUROC ranks them; a NaN would be lost)")
     neg_sorted = negative.to(positive.dtype).sort().values
     below = torch.searchsorted(neg_sorted, positive, right=False)        # negatives < s
     below_or_equal = torch.searchsorted(neg_sorted, positive, right=True)  # negatives <= s

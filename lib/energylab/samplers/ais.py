@@ -26,7 +26,7 @@ from typing import NamedTuple, Protocol
 
 import torch
 
-from .._checks import check_generator, check_positive_int, check_tensor, describe
+from .._checks import check_device, check_dtype, check_generator, check_positive_int, check_tensor, describe
 
 __all__ = ["AISResult", "AnnealingPath", "ais_log_partition", "beta_schedule", "summarize_ais"]
 
@@ -75,6 +75,7 @@ def beta_schedule(n_betas: int, *, dtype=torch.float64, device=None) -> torch.Te
     and 10000 on [0.9, 1]; we keep those proportions for any ``n_betas`` >= 3.  Lecture 8 §5.
     """
     check_positive_int("n_betas", n_betas, minimum=3)
+    dtype, device = check_dtype("dtype", dtype), check_device("device", device)
     n1 = max(1, round(n_betas * 500 / 14500))
     n2 = max(1, round(n_betas * 4000 / 14500))
     n3 = n_betas - n1 - n2

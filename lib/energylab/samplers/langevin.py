@@ -52,7 +52,7 @@ from typing import Callable, NamedTuple
 import torch
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_callable, check_generator, check_positive_float, check_positive_int, check_tensor, describe
 
 __all__ = [
     "frozen",
@@ -154,8 +154,7 @@ def _clip_to_bounds(x: torch.Tensor, bounds) -> torch.Tensor:
 
 
 def _check_common(energy, x, step_size, noise_scale, grad_clip, bounds, generator, name="x"):
-    if not callable(energy):
-        raise TypeError(f"energy: expected a callable energy(x) -> (n_chains,) energies, got {describe(energy)}")
+    check_callable("energy", energy)
     check_tensor(name, x)
     if x.dim() < 1 or x.shape[0] == 0:
         raise ValueError(f"{name}: expected shape (n_chains, ...) with n_chains >= 1, got {describe(x)}")
