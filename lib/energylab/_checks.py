@@ -118,6 +118,14 @@ def check_input(name: str, value, module, *, ndim: int | Sequence[int] | None = 
     return value
 
 
+def run_network(name: str, net, value: torch.Tensor) -> torch.Tensor:
+    """``net(value)`` for a user-supplied network, its shape errors reported against the argument ``name``."""
+    try:
+        return net(value)
+    except RuntimeError as error:                 # a shape the network cannot read (torch says "mat1 and mat2 ...")
+        raise ValueError(f"{name}: the network cannot read {describe(value)}: {str(error).splitlines()[0]}") from None
+
+
 def check_same_shape(name: str, value, like: torch.Tensor, owner: str) -> torch.Tensor:
     """A floating tensor with the shape, dtype and device of ``like`` (the argument ``owner``)."""
     check_like(name, check_tensor(name, value), like, owner)

@@ -30,7 +30,7 @@ from typing import Callable, NamedTuple
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_positive_float, check_tensor, describe
+from ._checks import check_like, check_positive_float, check_tensor, describe
 from .inference import most_offending
 
 __all__ = [
@@ -144,7 +144,7 @@ def pairwise_hinge_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margins: torch
     distance: answers that are more wrong must sit higher.  Margin: ``m(y, ŷ)``.
     """
     pos, neg = _check_pair(e_pos, e_neg)
-    check_tensor("margins", margins)
+    check_like("margins", check_tensor("margins", margins), neg, "e_neg")
     try:
         margins = torch.broadcast_to(margins, neg.shape)
     except RuntimeError as error:

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_generator, check_like, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float, check_positive_int,
+                       check_tensor, describe)
 
 __all__ = [
     "hebbian_weights",
@@ -163,6 +164,8 @@ def random_patterns(n_patterns: int, n_units: int, *, generator=None, dtype=torc
     Library only: the random patterns of capacity_curve (Lecture 7 §4)."""
     check_positive_int("n_patterns", n_patterns)
     check_positive_int("n_units", n_units)
+    check_generator("generator", generator)
+    dtype, device = check_dtype("dtype", dtype), check_device("device", device)
     bits = torch.randint(0, 2, (n_patterns, n_units), generator=generator, device=device)
     return (2 * bits - 1).to(dtype)
 
@@ -210,6 +213,7 @@ class HopfieldNetwork:
 
     def __init__(self, n_units: int, *, dtype=torch.float32, device=None):
         check_positive_int("n_units", n_units)
+        dtype, device = check_dtype("dtype", dtype), check_device("device", device)
         self.weights = torch.zeros(n_units, n_units, dtype=dtype, device=device)
 
     @property
@@ -219,8 +223,9 @@ class HopfieldNetwork:
 
     def store(self, patterns: torch.Tensor) -> "HopfieldNetwork":
         """Set the weights by Hebb's rule from ``patterns`` (P, N).  Lecture 7 §1, §3."""
-        check_tensor("patterns", patterns, ndim=2, last_dim=self.n_units)
-        self.weights = hebbian_weights(patterns.to(self.weights))
+        check_like("patterns", check_tensor("patterns", patterns, ndim=2, last_dim=self.n_units), self.weights,
+                   "the network's weights")
+        self.weights = hebbian_weights(patterns)
         return self
 
     def energy(self, states: torch.Tensor) -> torch.Tensor:

@@ -345,6 +345,9 @@ class BernoulliRBM(RBM):
         ``n_v`` -- an unbiased estimate and exactly scikit-learn's ``score_samples``.
         """
         self.check_visible(v)
+        if not bool(((v == 0) | (v == 1)).all()):
+            raise ValueError(f"v: expected 0/1 visible states (the flipped-bit likelihood), got values "
+                             f"{v.unique()[:6].tolist()}")
         check_generator("generator", generator, like=v)
         free = self.free_energy(v)  # (B,)
         if generator is not None:

@@ -109,6 +109,8 @@ def energy_and_grad(energy: Energy, x: torch.Tensor) -> tuple[torch.Tensor, torc
     Only ``x`` is differentiated (``torch.autograd.grad``), so no parameter ``.grad``
     is ever written.
     """
+    check_callable("energy", energy)
+    check_tensor("x", x)
     with torch.enable_grad():
         x = x.detach().requires_grad_(True)
         e = _check_energy_output(energy(x), x)                      # (n_chains,)

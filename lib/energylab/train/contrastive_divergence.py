@@ -49,6 +49,7 @@ class PersistentChains:
     Like scikit-learn, the chains store *hidden* states and start at zero.  Lecture 8 §2."""
 
     def __init__(self, rbm: RBM, n_chains: int, *, hidden: torch.Tensor | None = None):
+        check_rbm("rbm", rbm)
         check_positive_int("n_chains", n_chains)
         if hidden is None:
             hidden = torch.zeros(n_chains, rbm.n_hidden, dtype=rbm.W.dtype, device=rbm.W.device)
@@ -99,8 +100,11 @@ def likelihood_gradient(rbm: RBM, v_data: torch.Tensor, v_model: torch.Tensor, *
     """``<-∂F/∂θ>_data - <-∂F/∂θ>_model``: the log-likelihood gradient with the model average
     taken over the samples ``v_model`` (held fixed).  It is exactly ``-grad`` of
     ``mean F(v_data) - mean F(v_model)``.  Lecture 8 §2, homework 2."""
-    rbm.check_visible(v_data, "v_data")
+    check_rbm("rbm", rbm).check_visible(v_data, "v_data")
     rbm.check_visible(v_model, "v_model")
+    for name, v in (("v_data", v_data), ("v_model", v_model)):
+        if v.shape[0] == 0:
+            raise ValueError(f"{name}: expected at least one row, got {describe(v)}")
     biases = None if biases is None else rbm.check_biases(biases, v_data.shape[0])
     _check_per_row(biases, v_data.shape[0], v_model.shape[0])
     rows = torch.cat([v_data, v_model])
