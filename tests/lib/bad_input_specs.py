@@ -756,7 +756,8 @@ SPECS.update({
     "energylab.models.rbm.BernoulliRBM.pseudo_log_likelihood": Spec(lambda v, generator: RBM.pseudo_log_likelihood(
                                                                         v, generator=generator),
                                                                     v=T(V, like=True, nan=False, inf=False,
-                                                                        bad={"a 0.5 entry": torch.full_like(V, 0.5)}),
+                                                                        bad={"a 1.5 entry": torch.full_like(V, 1.5),
+                                                                             "a NaN entry": V.clone().fill_(math.nan)}),
                                                                     generator=gen),
     "energylab.train.contrastive_divergence.PersistentChains": Spec(lambda rbm, n_chains: cdiv.PersistentChains(
                                                                         rbm, n_chains),

@@ -345,9 +345,9 @@ class BernoulliRBM(RBM):
         ``n_v`` -- an unbiased estimate and exactly scikit-learn's ``score_samples``.
         """
         self.check_visible(v)
-        if not bool(((v == 0) | (v == 1)).all()):
-            raise ValueError(f"v: expected 0/1 visible states (the flipped-bit likelihood), got values "
-                             f"{v.unique()[:6].tolist()}")
+        if not bool(((v >= 0) & (v <= 1)).all()):                   # grey levels in [0, 1] as scikit-learn
+            raise ValueError(f"v: expected visible values in [0, 1] (the flipped-bit likelihood flips v to 1 - v), "
+                             f"got values in [{float(v.min())}, {float(v.max())}]")
         check_generator("generator", generator, like=v)
         free = self.free_energy(v)  # (B,)
         if generator is not None:

@@ -116,7 +116,6 @@ def fit(model: torch.nn.Module, loss_fn: Callable, data: Sequence[torch.Tensor],
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {describe(model)}")
-    check_callable("loss_fn", loss_fn)
     if not isinstance(data, (tuple, list)) or not data or not all(isinstance(t, torch.Tensor) for t in data):
         raise TypeError(f"data: expected a tuple of tensors, got {describe(data)}")
     if len({t.shape[0] for t in data}) != 1:
@@ -128,6 +127,7 @@ def fit(model: torch.nn.Module, loss_fn: Callable, data: Sequence[torch.Tensor],
         raise ValueError(f"record: expected 'epoch' or 'step', got {describe(record)}")
     if sample is not None and not callable(sample):
         raise TypeError(f"sample: expected a function sample(model, *batch) or None, got {describe(sample)}")
+    check_callable("loss_fn", loss_fn)
     n = data[0].shape[0]
     batch_size = n if batch_size is None else check_positive_int("batch_size", batch_size)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
