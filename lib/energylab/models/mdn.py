@@ -182,6 +182,8 @@ def sample_mixture(params: MixtureParams, n_samples: int = 1, *, generator: torc
     check_params("params", params)
     n = check_positive_int("n_samples", n_samples)
     check_generator("generator", generator, like=params.mu)
+    if bool(params.log_alpha.isnan().any()):
+        raise ValueError("params.log_alpha: expected no NaN (a component index cannot be drawn from NaN weights)")
     log_alpha, mu, log_sigma = params
     B, K, D = mu.shape
     k = torch.multinomial(log_alpha.exp(), n, replacement=True, generator=generator).T      # (n, B)

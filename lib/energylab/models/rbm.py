@@ -434,6 +434,11 @@ def base_rate_bias(data: torch.Tensor, *, eps: float = 1e-3) -> torch.Tensor:
     ``log(p_i / (1 - p_i))`` with the data marginals ``p_i`` clipped to [eps, 1 - eps].
     The usual start of an AIS path for binary visible units.  Lecture 8 §2."""
     check_tensor("data", data, ndim=2)
+    if data.shape[0] == 0 or not bool(((data >= 0) & (data <= 1)).all()):
+        raise ValueError(f"data: expected at least one row of values in [0, 1], got {describe(data)}")
+    eps = check_positive_float("eps", eps)
+    if eps >= 0.5:
+        raise ValueError(f"eps: expected a number in (0, 0.5), got {eps!r}")
     p = data.mean(0).clamp(eps, 1 - eps)
     return torch.log(p) - torch.log1p(-p)
 

@@ -91,6 +91,10 @@ def summarize_ais(log_weights: torch.Tensor, log_z_base: float) -> AISResult:
     """Turn per-run ``log w`` (M,) into the estimate and its 3-sigma band (log space).
     Library only: the last step of :func:`ais_log_partition`, public for paths that run their own loop."""
     check_tensor("log_weights", log_weights, ndim=1)
+    if log_weights.numel() == 0:
+        raise ValueError(f"log_weights: expected at least one run, got {describe(log_weights)}")
+    if isinstance(log_z_base, bool) or not isinstance(log_z_base, (int, float)) or not math.isfinite(log_z_base):
+        raise TypeError(f"log_z_base: expected a finite number, got {describe(log_z_base)}")
     m = log_weights.shape[0]
     shift = log_weights.max()
     w = (log_weights - shift).exp()  # rescaled weights, max = 1
