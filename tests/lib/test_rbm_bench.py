@@ -1,21 +1,15 @@
 """benchmarks/bench_rbm.py runs end to end on tiny settings, the GPU section on the CPU (a smoke
 test: timings are for `make bench`, not for tests)."""
-import importlib.util
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_rbm", ROOT / "benchmarks" / "bench_rbm.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from bench_loader import load_bench  # noqa: E402
 
 
 def test_bench_rbm_prints_the_table_in_both_dtypes(monkeypatch, capsys):
-    bench = load_bench()
+    bench = load_bench("rbm")
     monkeypatch.setattr(sys, "argv", ["bench_rbm.py", "--hidden", "64", "8", "--seconds", "0", "--min-repeats", "1",
                                       "--epochs", "1", "--betas", "20", "--ais-hidden", "4",
                                       "--throughput-device", "cpu", "--gpu-batches", "16", "--gpu-hidden", "8",
@@ -34,7 +28,7 @@ def test_both_sides_get_the_same_dtype():
     import numpy as np
     import torch
 
-    bench = load_bench()
+    bench = load_bench("rbm")
     X = bench.digits_scaled()[:20]
     for dtype, np_dtype in bench.DTYPES.values():
         ours, theirs = bench.epoch_pair(X.astype(np_dtype), 4, dtype, seed=0)   # asserts the data's dtype
