@@ -2,7 +2,8 @@
 
 The public names are found automatically (each module's ``__all__``, and the public methods the
 classes define), so a new public function without a spec fails
-``test_every_public_name_has_a_spec``.  A spec (tests/lib/bad_input_specs.py) is a valid call and
+``test_every_public_name_has_a_spec``; names still waiting for a spec are listed, one by one, in
+``NOT_YET`` (tests/lib/bad_input_specs.py), and a name must leave that list when its spec lands.  A spec (tests/lib/bad_input_specs.py) is a valid call and
 the kind of each argument; the kinds generate the bad variants -- wrong Python types, shapes,
 dtypes, devices (a 'meta' tensor stands in for another device), NaN/inf, empty batches,
 out-of-range numbers -- and what each must give: a ``ValueError``/``TypeError`` naming the
