@@ -1,5 +1,28 @@
 """Argument checks shared by the library: every message names the argument,
-what was expected and what came."""
+what was expected and what came.  Library only.
+
+The library's rules for bad input (tests/lib/test_bad_inputs.py walks every public function
+with bad inputs of each kind and holds the library to them):
+
+* **Types and shapes** are checked on entry: a wrong Python type is a ``TypeError``, a wrong
+  shape, size or out-of-range number a ``ValueError``; the message names the argument, says
+  what was expected and what came.
+* **dtype and device: never a silent cast.**  A tensor that meets a model's parameters (or
+  another tensor argument) must have their dtype and device; otherwise a ``TypeError`` says
+  which dtype and device were expected and how to convert (:func:`check_like`).  Casting
+  silently would hide a float64 -> float32 precision loss or a host-device copy per call.
+* **NaN in, NaN out.**  Tensor *values* are not scanned on the way in (a pass over the data
+  and, on a GPU, a synchronisation per call): a NaN in a tensor argument propagates to the
+  floating-point results that depend on it -- energies, free energies, probabilities,
+  log-likelihoods, gradients, losses, and the samples drawn from a NaN probability.  Where a
+  result is discrete (a decoded path, an index, a count) or a NaN would be lost silently, the
+  function checks its values and raises a ``ValueError`` instead; so do functions whose
+  argument values must be discrete (labels, lengths, ±1 spins, 0/1 states).  Infinities are
+  ordinary values where they mean something (an infinite energy forbids a state).
+* **Scalar settings** (step sizes, learning rates, temperatures) must be finite real numbers
+  in range: ``inf`` and NaN are rejected, except ``beta=math.inf`` where zero temperature is
+  defined.
+"""
 from __future__ import annotations
 
 import math
@@ -59,13 +82,102 @@ def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
 
 
 def check_positive_float(name: str, value, *, allow_zero: bool = False) -> float:
-    """Check that ``value`` is a real number > 0 (or >= 0 with ``allow_zero``)."""
+    """Check that ``value`` is a finite real number > 0 (or >= 0 with ``allow_zero``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name}: expected a number, got {describe(value)}")
-    if value < 0 or (value == 0 and not allow_zero) or value != value:
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name}: expected a number {bound}, got {value!r}")
+        raise ValueError(f"{name}: expected a finite number {bound}, got {value!r}")
     return float(value)
+
+
+def check_probability(name: str, value) -> float:
+    """Check that ``value`` is a real number in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name}: expected a probability (a number in [0, 1]), got {describe(value)}")
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name}: expected a probability in [0, 1], got {value!r}")
+    return float(value)
+
+
+def check_like(name: str, value: torch.Tensor, like: torch.Tensor, owner: str) -> torch.Tensor:
+    """The dtype/device rule: ``value`` must have the dtype and device of ``like`` (a model's
+    parameters, or the tensor argument ``owner`` names); no silent cast.  Returns ``value``."""
+    if value.dtype != like.dtype or value.device != like.device:
+        raise TypeError(f"{name}: expected dtype {like.dtype} on {like.device} like {owner}, got {describe(value)}; "
+                        f"convert it with .to({like.dtype}, {str(like.device)!r}) (or the model with .to())")
+    return value
+
+
+def check_input(name: str, value, module, *, ndim: int | Sequence[int] | None = None,
+                last_dim: int | None = None) -> torch.Tensor:
+    """:func:`check_tensor`, then the dtype/device rule against ``module``'s parameters (a network's input)."""
+    check_tensor(name, value, ndim=ndim, last_dim=last_dim)
+    for parameter in module.parameters():
+        return check_like(name, value, parameter, "the model's parameters")
+    return value
+
+
+def run_network(name: str, net, value: torch.Tensor) -> torch.Tensor:
+    """``net(value)`` for a user-supplied network, its shape errors reported against the argument ``name``."""
+    try:
+        return net(value)
+    except RuntimeError as error:                 # a shape the network cannot read (torch says "mat1 and mat2 ...")
+        raise ValueError(f"{name}: the network cannot read {describe(value)}: {str(error).splitlines()[0]}") from None
+
+
+def check_same_shape(name: str, value, like: torch.Tensor, owner: str) -> torch.Tensor:
+    """A floating tensor with the shape, dtype and device of ``like`` (the argument ``owner``)."""
+    check_like(name, check_tensor(name, value), like, owner)
+    if value.shape != like.shape:
+        raise ValueError(f"{name}: expected the shape of {owner} {tuple(like.shape)}, got {describe(value)}")
+    return value
+
+
+def check_callable(name: str, value):
+    """Check that ``value`` can be called (an energy function, a network, a callback)."""
+    if not callable(value):
+        raise TypeError(f"{name}: expected a callable, got {describe(value)}")
+    return value
+
+
+def check_bool(name: str, value) -> bool:
+    """Check that ``value`` is True or False (not 0/1, not a string)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name}: expected True or False, got {describe(value)}")
+    return value
+
+
+def check_rbm(name: str, value):
+    """Check that ``value`` is an RBM of :mod:`energylab.models.rbm` (the training functions need its
+    checks and statistics)."""
+    from .models.rbm import RBM
+    if not isinstance(value, RBM):
+        raise TypeError(f"{name}: expected an RBM (BernoulliRBM, GaussianBernoulliRBM, ...), got {describe(value)}")
+    return value
+
+
+def check_dtype(name: str, dtype, *, floating: bool = True) -> torch.dtype:
+    """Check that ``dtype`` is a ``torch.dtype`` (a floating-point one with ``floating``)."""
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"{name}: expected a torch.dtype such as torch.float32, got {describe(dtype)}")
+    if floating and not dtype.is_floating_point:
+        raise TypeError(f"{name}: expected a floating-point dtype such as torch.float32, got {dtype}")
+    return dtype
+
+
+def check_device(name: str, device) -> torch.device | None:
+    """Check that ``device`` is None, a ``torch.device`` or a device name such as ``"cpu"``; return it
+    as a ``torch.device`` (None stays None)."""
+    if device is None or isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(f"{name}: expected None, a torch.device or a name such as 'cpu' or 'cuda:0', "
+                        f"got {describe(device)}")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"{name}: expected a device name such as 'cpu' or 'cuda:0', got {device!r}") from None
 
 
 def check_generator(name: str, generator, like: torch.Tensor | None = None):

@@ -66,7 +66,8 @@ def energy_distance(x: torch.Tensor, y: torch.Tensor, *, unbiased: bool = False)
     check_tensor("x", x, ndim=2)
     check_tensor("y", y, ndim=2, last_dim=x.shape[1])
     if x.shape[0] < 2 or y.shape[0] < 2:
-        raise ValueError(f"x, y: expected at least 2 points each, got {describe(x)} and {describe(y)}")
+        name, small = ("x", x) if x.shape[0] < 2 else ("y", y)
+        raise ValueError(f"{name}: expected at least 2 points, got {describe(small)}")
     y = y.to(x.dtype)
     return (2 * _mean_pairwise_distance(x, y, same=False, unbiased=unbiased)
             - _mean_pairwise_distance(x, x, same=True, unbiased=unbiased)
@@ -105,8 +106,8 @@ def effective_sample_size(chain: torch.Tensor) -> torch.Tensor:
     (see the module docstring).  Returns one ESS per coordinate, shape () or (D,), at most
     about ``M T`` for independent draws.  Chains stuck in different places give a small ESS.
     Lecture 12 §1."""
-    squeeze = chain.dim() == 2
     chains = _split_chains(chain)                                # (n, C, D)
+    squeeze = chain.dim() == 2
     n, C, _ = chains.shape
     within, var_plus = _variances(chains)
     rho = 1 - (within - _autocovariance(chains)) / var_plus.clamp_min(torch.finfo(torch.float64).tiny)
@@ -123,8 +124,8 @@ def r_hat(chain: torch.Tensor) -> torch.Tensor:
     """Split ``R̂ = sqrt(var+ / W)`` of ``chain`` (T, M) or (T, M, D) (see the module docstring):
     1 when all (half-)chains agree, above 1 when they sit in different places or still drift.
     Shape () or (D,).  Lecture 12 §1."""
-    squeeze = chain.dim() == 2
     within, var_plus = _variances(_split_chains(chain))
+    squeeze = chain.dim() == 2
     value = (var_plus / within.clamp_min(torch.finfo(torch.float64).tiny)).sqrt().to(chain.dtype)
     return value[0] if squeeze else value
 
@@ -138,7 +139,11 @@ def auroc(positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
     check_tensor("positive", positive, ndim=1)
     check_tensor("negative", negative, ndim=1)
     if positive.numel() == 0 or negative.numel() == 0:
-        raise ValueError(f"positive, negative: expected non-empty, got {describe(positive)} and {describe(negative)}")
+        name, empty = ("positive", positive) if positive.numel() == 0 else ("negative", negative)
+        raise ValueError(f"{name}: expected at least one score, got {describe(empty)}")
+    for name, scores in (("positive", positive), ("negative", negative)):
+        if bool(scores.isnan().any()):
+            raise ValueError(f"{name}: expected no NaN scores (AUROC ranks them; a NaN would be lost)")
     neg_sorted = negative.to(positive.dtype).sort().values
     below = torch.searchsorted(neg_sorted, positive, right=False)        # negatives < s
     below_or_equal = torch.searchsorted(neg_sorted, positive, right=True)  # negatives <= s

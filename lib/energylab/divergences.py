@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import torch
 
-from ._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from ._checks import check_generator, check_like, check_positive_float, check_positive_int, check_tensor, describe
 from .energies import GaussianMixtureEnergy
 
 __all__ = ["GaussianFit", "forward_kl_fit", "reverse_kl_fit", "kl_on_grid", "js_on_grid"]
@@ -97,7 +97,7 @@ def reverse_kl_fit(energy, mean: torch.Tensor, *, std: float = 1.0, n_steps: int
 
 def _check_grid(log_p, log_q, cell):
     check_tensor("log_p", log_p)
-    check_tensor("log_q", log_q)
+    check_like("log_q", check_tensor("log_q", log_q), log_p, "log_p")
     if log_p.shape != log_q.shape:
         raise ValueError(f"log_q: expected the shape of log_p {tuple(log_p.shape)}, got {describe(log_q)}")
     return check_positive_float("cell", cell)
@@ -108,7 +108,8 @@ def kl_on_grid(log_p: torch.Tensor, log_q: torch.Tensor, cell: float) -> torch.T
     (any shape) with cell volume ``cell`` (ΔV); points where ``p = 0`` contribute 0.  Lecture 11 §4."""
     cell = _check_grid(log_p, log_q, cell)
     p = torch.exp(log_p)
-    return torch.where(p > 0, p * (log_p - log_q), torch.zeros_like(p)).sum() * cell
+    keep = (p > 0) | log_p.isnan()                                     # NaN in, NaN out
+    return torch.where(keep, p * (log_p - log_q), torch.zeros_like(p)).sum() * cell
 
 
 def js_on_grid(log_p: torch.Tensor, log_q: torch.Tensor, cell: float) -> torch.Tensor:

@@ -17,7 +17,7 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_positive_float, check_tensor, describe
+from ._checks import check_like, check_positive_float, check_tensor, describe
 
 __all__ = ["GaussianMixtureEnergy", "RingEnergy", "BishopInverseEnergy"]
 
@@ -38,6 +38,10 @@ class GaussianMixtureEnergy(nn.Module):
     def __init__(self, means: torch.Tensor, stds: float | torch.Tensor = 0.3, weights: torch.Tensor | None = None):
         super().__init__()
         check_tensor("means", means, ndim=2)
+        if means.shape[0] == 0:
+            raise ValueError(f"means: expected at least one component, got {describe(means)}")
+        if isinstance(stds, bool) or not isinstance(stds, (int, float, torch.Tensor)):
+            raise TypeError(f"stds: expected a number or a ({means.shape[0]},) tensor, got {describe(stds)}")
         K = means.shape[0]
         stds = torch.as_tensor(stds, dtype=means.dtype, device=means.device).expand(K).clone()
         if (stds <= 0).any():
@@ -60,7 +64,7 @@ class GaussianMixtureEnergy(nn.Module):
                 - D * torch.log(self.stds) - 0.5 * D * math.log(2 * math.pi))
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
-        y = _check_y(y, self.means.shape[1])
+        y = check_like("y", _check_y(y, self.means.shape[1]), self.means, "the means")
         return -torch.logsumexp(self.log_components(y), dim=-1)
 
     def log_normaliser(self, beta: float = 1.0) -> float:

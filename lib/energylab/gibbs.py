@@ -30,7 +30,7 @@ from typing import NamedTuple, Sequence
 
 import torch
 
-from ._checks import check_positive_float, check_positive_int, check_tensor, describe
+from ._checks import check_device, check_dtype, check_positive_float, check_positive_int, check_tensor, describe
 
 __all__ = [
     "gibbs_probabilities",
@@ -146,6 +146,11 @@ def make_grid(bounds: tuple, n: int | Sequence[int] = 101, *, dim: int | None = 
         limits = list(zip(low, high))
     if any(not lo < hi for lo, hi in limits):
         raise ValueError(f"bounds: expected low < high on every axis, got {describe(bounds)}")
+    if any(not math.isfinite(v) for lim in limits for v in lim):
+        raise ValueError(f"bounds: expected finite numbers, got {describe(bounds)}")
+    if not isinstance(n, (int, list, tuple)):
+        raise TypeError(f"n: expected an int or {len(limits)} ints, got {describe(n)}")
+    dtype, device = check_dtype("dtype", dtype), check_device("device", device)
     counts = [n] * len(limits) if isinstance(n, int) else list(n)
     if len(counts) != len(limits):
         raise ValueError(f"n: expected an int or {len(limits)} ints, got {describe(n)}")

@@ -22,7 +22,8 @@ from typing import Callable, NamedTuple, Sequence
 
 import torch
 
-from ._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from ._checks import (check_callable, check_device, check_dtype, check_generator, check_positive_float,
+                      check_positive_int, check_tensor, describe)
 from .samplers.langevin import check_bounds, langevin_step
 
 __all__ = [
@@ -78,7 +79,10 @@ def gradient_descent(energy: Callable, starts: torch.Tensor, *, n_steps: int = 2
     independently (its sum's gradient is then the per-row gradient).  Parameters of
     ``energy`` receive no gradient.
     """
+    check_callable("energy", energy)
     check_tensor("starts", starts, ndim=2)
+    if starts.shape[0] == 0:
+        raise ValueError(f"starts: expected at least one starting point, got {describe(starts)}")
     check_positive_int("n_steps", n_steps, minimum=0)
     step_size = check_positive_float("step_size", step_size)
     check_bounds(bounds)
@@ -142,6 +146,7 @@ def random_starts(n: int, dim: int, *, bounds: tuple = (0.0, 1.0), generator: to
     check_positive_int("dim", dim)
     check_bounds(bounds)
     check_generator("generator", generator)
+    dtype, device = check_dtype("dtype", dtype), check_device("device", device)
     low, high = (torch.as_tensor(b, dtype=dtype, device=device).expand(dim) for b in bounds)
     u = torch.rand(n, dim, generator=generator, dtype=dtype, device=device)
     return low + (high - low) * u
@@ -150,8 +155,11 @@ def random_starts(n: int, dim: int, *, bounds: tuple = (0.0, 1.0), generator: to
 def energy_table(energy: Callable, candidates: torch.Tensor, x: torch.Tensor | None = None) -> torch.Tensor:
     """Energies of every candidate answer: (C,) for ``energy(y)``, or (B, C) for
     ``energy(y, x)`` with inputs x (B, D_x) -- evaluated in one batched call.  Lecture 3 §3."""
+    check_callable("energy", energy)
     check_tensor("candidates", candidates, ndim=2)
     C = candidates.shape[0]
+    if C == 0:
+        raise ValueError(f"candidates: expected at least one candidate answer, got {describe(candidates)}")
     if x is None:
         return _evaluate(energy, candidates)
     check_tensor("x", x, ndim=2)
@@ -194,6 +202,11 @@ def most_offending(energies: torch.Tensor, target: torch.Tensor, margins: torch.
     check_tensor("energies", energies, ndim=2)
     if not isinstance(target, torch.Tensor) or target.dtype != torch.long or target.shape != energies.shape[:1]:
         raise TypeError(f"target: expected a long tensor of shape ({energies.shape[0]},), got {describe(target)}")
+    if target.numel() and not (0 <= int(target.min()) and int(target.max()) < energies.shape[1]):
+        raise ValueError(f"target: expected answer indices in [0, {energies.shape[1] - 1}], "
+                         f"got values in [{int(target.min())}, {int(target.max())}]")
+    if bool(energies.isnan().any()):
+        raise ValueError("energies: expected no NaN (the answer is an index, a NaN would be lost)")
     scores = energies if margins is None else energies - margins
     scores = scores.scatter(1, target[:, None], float("inf"))              # exclude the correct answer
     return scores.argmin(dim=-1)

@@ -30,7 +30,7 @@ from typing import Callable, NamedTuple
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_positive_float, check_tensor, describe
+from ._checks import check_like, check_positive_float, check_tensor, describe
 from .inference import most_offending
 
 __all__ = [
@@ -144,7 +144,7 @@ def pairwise_hinge_loss(e_pos: torch.Tensor, e_neg: torch.Tensor, margins: torch
     distance: answers that are more wrong must sit higher.  Margin: ``m(y, ŷ)``.
     """
     pos, neg = _check_pair(e_pos, e_neg)
-    check_tensor("margins", margins)
+    check_like("margins", check_tensor("margins", margins), neg, "e_neg")
     try:
         margins = torch.broadcast_to(margins, neg.shape)
     except RuntimeError as error:
@@ -333,6 +333,9 @@ def loss_on_answers(name: str, energies: torch.Tensor, target: torch.Tensor, *, 
         raise ValueError(f"energies: expected at least 2 answers (columns), got {describe(energies)}")
     if not isinstance(target, torch.Tensor) or target.dtype != torch.long or target.shape != energies.shape[:1]:
         raise TypeError(f"target: expected a long tensor of shape ({energies.shape[0]},), got {describe(target)}")
+    if target.numel() and not (0 <= int(target.min()) and int(target.max()) < energies.shape[1]):
+        raise ValueError(f"target: expected answer indices in [0, {energies.shape[1] - 1}], "
+                         f"got values in [{int(target.min())}, {int(target.max())}]")
     e_pos = energies.gather(1, target[:, None])[:, 0]                       # (B,)
     wrong = torch.ones_like(energies, dtype=torch.bool).scatter(1, target[:, None], False)
     C = energies.shape[1]

@@ -188,6 +188,78 @@ def test_pcd_updates_equal_sklearn_with_replayed_randomness():
     assert np.allclose(rbm.c.detach().numpy(), sk.intercept_hidden_, atol=1e-10)
 
 
+def test_on_a_short_last_batch_sklearn_weights_the_chains_by_lr_over_the_batch():
+    """The docstring's claim: draw for draw equal only when the batch size divides N.  On a short
+    batch of 5 rows with 10 chains sklearn's update is lr/5 (data stats - chain stats); ours keeps
+    -lr/10 for the chains (the average over the chains); the data parts agree."""
+    X = scaled_digits()[:5]
+    rbm = BernoulliRBM(64, 16, generator=torch.Generator().manual_seed(0), dtype=F64)
+    sk = sklearn_copy(rbm, 10)
+    sk.h_samples_ = np.zeros((10, 16))
+    W0 = sk.components_.T.copy()
+    sk._fit(X, TorchReplayState(torch.Generator().manual_seed(1)))
+    v = torch.from_numpy(X)
+    ours = 0.1 * pcd_gradient(rbm, v, PersistentChains(rbm, 10), generator=torch.Generator().manual_seed(1)).W
+    data_stats = v.T @ rbm.hidden_probs(v).detach()
+    chain_stats = (0.1 / 5 * data_stats - ours) / (0.1 / 10)          # ours = lr/5 data - lr/10 chains
+    assert np.allclose(sk.components_.T - W0, (0.1 / 5 * (data_stats - chain_stats)).numpy(), atol=1e-12)
+    assert not np.allclose(sk.components_.T - W0, ours.numpy(), atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, F64])
+@pytest.mark.parametrize("n_rows, batch_size, n_chains, shuffle, chunk", [
+    (60, 10, None, False, None),      # sklearn's setting: batch 10, chains of the batch size
+    (67, 10, None, True, None),       # a short last batch (the generic step), shuffled
+    (67, 10, 4, False, 700),          # fewer chains than rows, several chunks of steps
+    (23, 4, 9, True, 1),              # more chains than rows, one step per chunk
+    (7, 10, None, False, None),       # only a short batch
+])
+def test_fused_pcd1_epoch_equals_the_generic_step_bit_for_bit(monkeypatch, dtype, n_rows, batch_size, n_chains,
+                                                              shuffle, chunk):
+    """train_rbm's fast PCD-1 epoch (_pcd1_epoch) against its generic step (_pcd_rows + ascend_): the same
+    parameters and chains, exactly, over two epochs (a CPU generator draws the same uniforms in one call
+    as in many)."""
+    from energylab.train import contrastive_divergence as cdiv
+    data = torch.from_numpy(scaled_digits()[:n_rows]).to(dtype)
+    results = []
+    for fused in (True, False):
+        if chunk is not None:
+            monkeypatch.setattr(cdiv, "_CHUNK_ELEMENTS", chunk)
+        monkeypatch.setattr(cdiv, "_plain_bernoulli", lambda rbm, fused=fused: fused)
+        g = torch.Generator().manual_seed(7)
+        rbm = BernoulliRBM(64, 12, generator=g, dtype=dtype)
+        chains = None if n_chains is None else PersistentChains(rbm, n_chains)
+        chains = train_rbm(rbm, data, lr=0.1, batch_size=batch_size, epochs=2, shuffle=shuffle, chains=chains,
+                           generator=g)
+        results.append((rbm.W.detach(), rbm.b.detach(), rbm.c.detach(), chains.hidden, torch.rand(3, generator=g)))
+    for fast, generic in zip(*results):
+        assert torch.equal(fast, generic)
+
+
+def test_the_fast_path_is_taken_only_for_plain_bernoulli_rbms():
+    from energylab.models import LabelledRBM
+    from energylab.train.contrastive_divergence import _plain_bernoulli
+
+    class Subclass(BernoulliRBM):
+        pass
+
+    class OwnSampler(BernoulliRBM):
+        def sample_visible(self, h, *, biases=None, generator=None):
+            return super().sample_visible(h, biases=biases, generator=generator)
+
+    assert _plain_bernoulli(BernoulliRBM(3, 2)) and _plain_bernoulli(Subclass(3, 2))
+    assert not _plain_bernoulli(OwnSampler(3, 2))
+    assert not _plain_bernoulli(GaussianBernoulliRBM(3, 2)) and not _plain_bernoulli(LabelledRBM(3, 2, 2))
+
+
+def test_a_cpu_generator_fills_one_tensor_as_it_fills_many():
+    """What _pcd1_epoch relies on (in both float dtypes)."""
+    for dtype in (torch.float32, F64):
+        g = torch.Generator().manual_seed(0)
+        parts = [torch.rand(size, generator=g, dtype=dtype).flatten() for size in [(10, 64), (10, 7), (3,)] * 20]
+        assert torch.equal(torch.cat(parts), torch.rand(sum(map(len, parts)), generator=g.manual_seed(0), dtype=dtype))
+
+
 def test_pseudo_likelihood_on_sklearns_own_test_settings():
     """sklearn's test_fit: scaled digits, 64 hidden, lr 0.1, batch 10, 7 epochs,
     asserts score_samples(X).mean() == -21 to 0 decimals (|error| < 1.5)."""

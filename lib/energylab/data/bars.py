@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_positive_int
+from .._checks import check_device, check_dtype, check_positive_int
 
 __all__ = ["bars_and_stripes"]
 
@@ -20,6 +20,7 @@ def bars_and_stripes(side: int = 3, *, dtype: torch.dtype = torch.float32, devic
     row order of :func:`energylab.samplers.enumerate_states` (sorted as binary numbers):
     shape ``(2 · 2**side − 2, side**2)``, values in {0, 1}.  Lecture 10 §2 and §5."""
     check_positive_int("side", side, minimum=2)
+    dtype, device = check_dtype("dtype", dtype), check_device("device", device)
     lines = ((torch.arange(2**side)[:, None] >> torch.arange(side - 1, -1, -1)) & 1).to(dtype)  # (2**side, side)
     stripes = lines[:, :, None].expand(-1, side, side)      # row r constant = lines[:, r]
     bars = lines[:, None, :].expand(-1, side, side)         # column c constant = lines[:, c]

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .._checks import check_generator, check_tensor, describe
+from .._checks import check_device, check_dtype, check_generator, check_like, check_tensor, describe
 
 __all__ = ["SCALINGS", "Digits", "load_digits", "HIDDEN_REGIONS", "InpaintingData", "hidden_pixels", "split_images",
            "join_images", "digits_inpainting"]
@@ -67,6 +67,7 @@ def load_digits(scaling: str = "unit", *, dtype: torch.dtype = torch.float32, de
     Lecture 6 §6 (``unit``), Lecture 7 §1 (``unit``, thresholded class means),
     Lecture 8 §2 (``binary``), Lecture 12 §3 (``symmetric``).
     """
+    dtype, device = check_dtype("dtype", dtype), check_device("device", device)
     if scaling not in SCALINGS:
         raise ValueError(f"scaling: expected one of {sorted(SCALINGS)}, got {describe(scaling)}")
     counts, labels = _raw_digits()
@@ -142,10 +143,11 @@ def split_images(images: torch.Tensor, hidden="bottom") -> tuple[torch.Tensor, t
 
 def join_images(x: torch.Tensor, y: torch.Tensor, hidden="bottom") -> torch.Tensor:
     """Put visible ``x`` and hidden ``y`` back together into images (N, 8, 8).  Lecture 6 §6, homework 4."""
+    check_tensor("x", x, ndim=2)
     hidden = hidden_pixels(hidden).reshape(64).to(x.device)
     n_hidden = int(hidden.sum())
     check_tensor("x", x, ndim=2, last_dim=64 - n_hidden)
-    check_tensor("y", y, ndim=2, last_dim=n_hidden)
+    check_like("y", check_tensor("y", y, ndim=2, last_dim=n_hidden), x, "x")
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"y: expected {x.shape[0]} rows like x, got {describe(y)}")
     flat = x.new_zeros(x.shape[0], 64)

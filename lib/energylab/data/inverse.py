@@ -14,7 +14,7 @@ import math
 
 import torch
 
-from .._checks import check_generator, check_positive_float, check_positive_int
+from .._checks import check_dtype, check_generator, check_positive_float, check_positive_int
 
 
 def bishop_forward(n: int = 1000, *, noise: float = 0.1, generator: torch.Generator | None = None,
@@ -26,6 +26,7 @@ def bishop_forward(n: int = 1000, *, noise: float = 0.1, generator: torch.Genera
     n = check_positive_int("n", n)
     noise = check_positive_float("noise", noise, allow_zero=True)
     check_generator("generator", generator)
+    dtype = check_dtype("dtype", dtype)
     x = torch.rand(n, 1, generator=generator, dtype=dtype)
     eps = (2 * torch.rand(n, 1, generator=generator, dtype=dtype) - 1) * noise
     t = x + 0.3 * torch.sin(2 * math.pi * x) + eps

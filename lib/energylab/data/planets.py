@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor
+from .._checks import check_dtype, check_generator, check_positive_float, check_positive_int, check_tensor
 
 #: Seager et al. (2007) Table 3: (m1 [Earth masses], r1 [Earth radii], k1, k2, k3)
 MATERIALS: dict[str, tuple[float, float, float, float, float]] = {
@@ -105,6 +105,7 @@ def planets(n: int = 2000, *, mass_range: tuple[float, float] = (0.5, 20.0), rad
     n = check_positive_int("n", n)
     check_positive_float("radius_noise", radius_noise, allow_zero=True)
     check_generator("generator", generator)
+    dtype = check_dtype("dtype", dtype)
     lo, hi = mass_range
     if not 0 < lo < hi:
         raise ValueError(f"mass_range: expected (low, high) with 0 < low < high, got {mass_range!r}")

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .._checks import check_generator, check_positive_float, check_positive_int, describe
+from .._checks import check_generator, check_positive_float, check_positive_int, check_probability, describe
 from ..structured import PAD
 from .digits import load_digits
 
@@ -36,6 +36,7 @@ class SequenceData(NamedTuple):
 def grammar_transitions(stay: float = 0.6) -> torch.Tensor:
     """The grammar ``0 -> 1 -> 2 -> 3 -> 0`` with self-loops: P(y_{t+1} = j | y_t = i), (4, 4).
     Library only: the exact transition matrix behind grammar_sequences (Lecture 5 §3), for tests and exercises."""
+    check_probability("stay", stay)
     p = torch.zeros(4, 4)
     for i in range(4):
         p[i, i] = stay
@@ -54,6 +55,7 @@ def grammar_sequences(n: int, *, length: tuple[int, int] = (8, 20), noise: float
         raise ValueError(f"length: expected a tuple (shortest, longest) with 1 <= shortest <= longest, "
                          f"got {describe(length)}")
     check_positive_float("noise", noise)
+    check_probability("stay", stay)
     if not 0.0 <= stay < 1.0:
         raise ValueError(f"stay: expected a probability in [0, 1), got {describe(stay)}")
     check_generator("generator", generator)

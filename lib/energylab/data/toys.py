@@ -43,6 +43,7 @@ def spirals(n: int = 1000, *, turns: float = 1.5, noise: float = 0.05,
             generator: torch.Generator | None = None) -> torch.Tensor:
     """Two interleaved Archimedean spirals reaching radius 2."""
     _setup(n, noise, generator)
+    check_positive_float("turns", turns)
     s = torch.sqrt(torch.rand(n, generator=generator))          # denser sampling along the arm
     angle = 2 * math.pi * turns * s
     arm = torch.randint(2, (n,), generator=generator) * math.pi
@@ -55,6 +56,7 @@ def eight_gaussians(n: int = 1000, *, radius: float = 2.0, noise: float = 0.1,
                     generator: torch.Generator | None = None) -> torch.Tensor:
     """A mixture of eight equal Gaussians (std ``noise``) evenly spaced on a circle."""
     _setup(n, noise, generator)
+    check_positive_float("radius", radius)
     which = torch.randint(8, (n,), generator=generator)
     angle = which.float() * (2 * math.pi / 8)
     centres = radius * torch.stack([torch.cos(angle), torch.sin(angle)], dim=-1)

@@ -36,7 +36,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor
+from .._checks import (check_bool, check_device, check_dtype, check_generator, check_like, check_positive_float,
+                       check_positive_int, check_tensor, describe)
 from ..gibbs import gibbs_log_probabilities
 from ..samplers.exact import enumerate_states, state_index
 from ..samplers.gibbs_sampling import sample_bernoulli, sequential_gibbs_sweep
@@ -59,6 +60,13 @@ def _correlations(states: torch.Tensor) -> BMGradient:
     return BMGradient(corr.fill_diagonal_(0.0), states.mean(0))
 
 
+def _check_binary(name: str, states: torch.Tensor) -> torch.Tensor:
+    """0/1 states (the sampler's updates and the exact tables read nothing else; a NaN would vanish)."""
+    if not bool(((states == 0) | (states == 1)).all()):
+        raise ValueError(f"{name}: expected 0/1 states, got values {states.unique()[:6].tolist()}")
+    return states
+
+
 class BoltzmannMachine(nn.Module):
     """A fully connected Boltzmann machine; see the module docstring for the equations.  Lecture 7 §5–6."""
 
@@ -76,6 +84,8 @@ class BoltzmannMachine(nn.Module):
         check_positive_int("n_visible", n_visible)
         check_positive_int("n_hidden", n_hidden, minimum=0)
         check_positive_float("weight_scale", weight_scale, allow_zero=True)
+        check_generator("generator", generator)
+        dtype, device = check_dtype("dtype", dtype), check_device("device", device)
         self.n_visible, self.n_hidden = n_visible, n_hidden
         n = n_visible + n_hidden
         noise = torch.randn(n, n, generator=generator, dtype=dtype, device=device) * weight_scale
@@ -89,7 +99,13 @@ class BoltzmannMachine(nn.Module):
         return self.n_visible + self.n_hidden
 
     def _check_states(self, states, name="states") -> torch.Tensor:
-        return check_tensor(name, states, ndim=2, last_dim=self.n_units)
+        return check_like(name, check_tensor(name, states, ndim=2, last_dim=self.n_units), self.W,
+                          "the model's parameters")
+
+    def _check_visible(self, visible, name="visible") -> torch.Tensor:
+        """(B, n_visible) 0/1 states like the model's parameters (they index the exact table)."""
+        check_like(name, check_tensor(name, visible, ndim=2, last_dim=self.n_visible), self.W, "the model's parameters")
+        return _check_binary(name, visible)
 
     def energy(self, states: torch.Tensor) -> torch.Tensor:
         """``E(s) = -1/2 s^T W s - b^T s`` for (B, n) states; returns (B,).  Lecture 7 §5."""
@@ -120,7 +136,9 @@ class BoltzmannMachine(nn.Module):
         """``n_sweeps`` sequential Gibbs sweeps of all chains (B, n); with
         ``clamp_visible`` only the hidden units move (the clamped phase).  Lecture 7 §5."""
         self._check_states(states)
+        _check_binary("states", states)
         check_positive_int("n_sweeps", n_sweeps, minimum=0)
+        check_bool("clamp_visible", clamp_visible)
         check_generator("generator", generator, like=states)
         update = None
         if clamp_visible:
@@ -159,14 +177,14 @@ class BoltzmannMachine(nn.Module):
 
     def log_likelihood(self, visible: torch.Tensor) -> torch.Tensor:
         """Exact mean ``log p(v)`` over the rows of ``visible`` (B, n_visible).  Lecture 7 §5."""
-        check_tensor("visible", visible, ndim=2, last_dim=self.n_visible)
+        self._check_visible(visible)
         return self.exact_visible_log_probs()[state_index(visible)].mean()
 
     @torch.no_grad()
     def exact_gradient(self, visible: torch.Tensor) -> BMGradient:
         """``<s s^T>_clamped - <s s^T>_free`` computed by enumeration (tiny models).
         Library only: the exact gradient the tests compare boltzmann_gradient with (Lecture 7 §5)."""
-        check_tensor("visible", visible, ndim=2, last_dim=self.n_visible)
+        self._check_visible(visible)
         states = self.all_states()  # (2**n, n)
         joint = self.exact_log_probs().exp()  # (2**n,)
         # clamped distribution: q(v, h) = (fraction of data equal to v) * p(h | v)
@@ -229,7 +247,11 @@ def train_boltzmann(
     (persistent free-phase chains: ``n_chains`` random states, or ``chains`` (C, n) returned by an
     earlier call, to continue with a smaller ``lr``). ``callback(epoch, bm)`` runs after each epoch.
     Returns the free chains.  Lecture 7 §5."""
-    check_tensor("data", data, ndim=2, last_dim=bm.n_visible)
+    if not isinstance(bm, BoltzmannMachine):
+        raise TypeError(f"bm: expected a BoltzmannMachine, got {describe(bm)}")
+    bm._check_visible(data, "data")
+    if data.shape[0] == 0:
+        raise ValueError(f"data: expected at least one row, got {describe(data)}")
     check_positive_int("epochs", epochs)
     check_positive_float("lr", lr)
     check_positive_int("batch_size", batch_size)

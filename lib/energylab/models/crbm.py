@@ -45,7 +45,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_rows, check_tensor, describe
+from .._checks import (check_generator, check_like, check_positive_float, check_positive_int, check_rows, check_tensor,
+                       describe)
 from ..inference import exhaustive_argmin
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
@@ -88,6 +89,7 @@ class ConditionalRBM(nn.Module):
                  weight_scale: float = 0.01, generator=None, dtype=torch.float32, device=None):
         super().__init__()
         check_positive_int("n_inputs", n_inputs)
+        check_positive_int("n_outputs", n_outputs)
         if not isinstance(input_to_output, bool):
             raise TypeError(f"input_to_output: expected a bool, got {describe(input_to_output)}")
         self.rbm = BernoulliRBM(n_outputs, n_hidden, weight_scale=weight_scale, generator=generator,
@@ -141,7 +143,10 @@ class ConditionalRBM(nn.Module):
     # ----- checks and the biases of each row ------------------------------------------------
     def _check(self, **named) -> int:
         """The named tensors as (n, size) rows of one batch; returns n."""
-        return check_rows({"x": self.n_inputs, "y": self.n_outputs, "h": self.n_hidden}, **named)
+        n = check_rows({"x": self.n_inputs, "y": self.n_outputs, "h": self.n_hidden}, **named)
+        for name, value in named.items():
+            check_like(name, value, self.B, "the model's parameters")
+        return n
 
     def biases(self, x: torch.Tensor) -> Biases:
         """The per-row biases of the RBM over ``y``: ``b̂ = b + xA`` (n, n_y) and ``ĉ = c + xB``

@@ -48,7 +48,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float, check_positive_int,
+                       check_tensor, describe)
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train import contrastive_divergence as cdiv   # the module, not its names: it imports models.rbm
@@ -89,6 +90,7 @@ class DBM(nn.Module):
             raise ValueError(f"sizes: expected (n_v, n_1, ...) with at least one hidden layer, got {describe(sizes)}")
         check_positive_float("weight_scale", weight_scale, allow_zero=True)
         check_generator("generator", generator)
+        dtype, device = check_dtype("dtype", dtype), check_device("device", device)
         self.W = nn.ParameterList([
             nn.Parameter(torch.randn(lower, upper, generator=generator, dtype=dtype, device=device) * weight_scale)
             for lower, upper in zip(self.sizes[:-1], self.sizes[1:])])
@@ -99,6 +101,9 @@ class DBM(nn.Module):
         """``L``, the number of hidden layers.  Lecture 10 §7."""
         return len(self.sizes) - 1
 
+    def _check_v(self, v, name="v") -> torch.Tensor:
+        return check_like(name, check_tensor(name, v, ndim=2, last_dim=self.sizes[0]), self.b[0], "the model's parameters")
+
     def check_layers(self, layers, name="layers") -> list[torch.Tensor]:
         """``layers`` as a list ``[v, h_1, ..., h_L]`` of (B, n_l) tensors, or a clear error naming ``name``.
         Library only (the argument check of every method that takes layers)."""
@@ -106,7 +111,8 @@ class DBM(nn.Module):
             raise ValueError(f"{name}: expected a list of {len(self.sizes)} tensors [v, h_1, ..., h_L], "
                              f"got {describe(layers)}")
         for l, (x, n) in enumerate(zip(layers, self.sizes)):
-            check_tensor(f"{name}[{l}]", x, ndim=2, last_dim=n)
+            check_like(f"{name}[{l}]", check_tensor(f"{name}[{l}]", x, ndim=2, last_dim=n), self.b[0],
+                       "the model's parameters")
             if x.shape[0] != layers[0].shape[0]:
                 raise ValueError(f"{name}[{l}]: expected {layers[0].shape[0]} rows like {name}[0], got {describe(x)}")
         return list(layers)
@@ -137,7 +143,7 @@ class DBM(nn.Module):
         """The starting point of mean field: one bottom-up pass with the input from below doubled to stand in
         for the missing input from above (``μ_l = σ(b_l + 2 μ_{l-1} W_{l-1})``, the top layer undoubled)
         -- the recognition pass of the doubled-input pretraining.  ``[v, μ_1, ..., μ_L]``.  Lecture 10 §7."""
-        means = [v]
+        means = [self._check_v(v)]
         for l in range(1, len(self.sizes)):
             scale = 1.0 if l == self.n_layers else 2.0
             means.append(torch.sigmoid(self.b[l] + scale * (means[-1] @ self.W[l - 1])))
@@ -149,7 +155,9 @@ class DBM(nn.Module):
         """Mean-field posterior ``q(h | v) = Π μ``: sweeps of ``μ_l ← σ(layer_input(μ, l))`` for
         ``l = 1..L`` in turn, from ``init`` (the hidden means ``[μ_1, ..., μ_L]``; default
         :meth:`bottom_up`), until no mean changes by more than ``tol`` or ``max_iters`` sweeps.  Lecture 10 §7."""
-        v = check_tensor("v", v, ndim=2, last_dim=self.sizes[0])
+        v = self._check_v(v)
+        if v.shape[0] == 0:
+            raise ValueError(f"v: expected at least one row, got {describe(v)}")
         check_positive_float("tol", tol)
         check_positive_int("max_iters", max_iters)
         means = self.bottom_up(v) if init is None else self.check_layers([v, *init], "init")
@@ -169,7 +177,7 @@ class DBM(nn.Module):
         r"""The variational lower bound ``log p(v) ≥ −E(v, μ) + Σ_l H(μ_l) − log Z``, (B,), at the hidden
         means ``means`` ``[μ_1, ..., μ_L]`` (default: :meth:`mean_field` with ``tol``, ``max_iters``).
         ``log_z``: exact (:meth:`log_partition`) or an AIS estimate.  Lecture 10 §7–8."""
-        v = check_tensor("v", v, ndim=2, last_dim=self.sizes[0])
+        v = self._check_v(v)
         if means is None:
             layers = self.mean_field(v, tol=tol, max_iters=max_iters).means
         else:
@@ -238,7 +246,7 @@ class DBM(nn.Module):
     def log_prob(self, v: torch.Tensor, *, log_z=None) -> torch.Tensor:
         """Exact ``log p(v)``, (B,): enumerate the even hidden layers ``h_2, h_4, ...``, sum the odd ones out;
         ``log Z`` exact unless given.  Tiny DBMs only.  Lecture 10 §8."""
-        v = check_tensor("v", v, ndim=2, last_dim=self.sizes[0])
+        v = self._check_v(v)
         log_z = self.log_partition() if log_z is None else log_z
         even_hidden = list(range(2, len(self.sizes), 2))
         zeros = lambda n, size: torch.zeros(n, size, dtype=v.dtype, device=v.device)  # noqa: E731  (odd layers: unread)

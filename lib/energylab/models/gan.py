@@ -37,7 +37,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import (check_generator, check_input, check_like, check_positive_float, check_positive_int,
+                       check_same_shape, check_tensor, describe)
 from ..train import History, fit
 from ..samplers.langevin import frozen       # parameters' requires_grad off inside a block
 from .mlp import mlp                         # the library's one MLP builder (Linear + SiLU)
@@ -74,7 +75,7 @@ class SamplerNet(nn.Module):
         self.net = mlp(noise_dim, hidden, x_dim, generator=generator)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        check_tensor("z", z, ndim=2, last_dim=self.noise_dim)
+        check_input("z", z, self, ndim=2, last_dim=self.noise_dim)
         out = self.net(z)
         return torch.sigmoid(out) if self.output == "sigmoid" else out
 
@@ -100,7 +101,7 @@ class Discriminator(nn.Module):
         self.net = mlp(x_dim, hidden, 1, generator=generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
+        check_input("x", x, self, ndim=2, last_dim=self.x_dim)
         return self.net(x)[:, 0]
 
     def energy(self, x: torch.Tensor) -> torch.Tensor:
@@ -123,7 +124,7 @@ def gan_value(real_logits: torch.Tensor, fake_logits: torch.Tensor, *, real_weig
     ``log(1 − D) = logsigmoid(−ℓ)``.  Optional weights turn the means into weighted sums
     (e.g. densities × cell size on a quadrature grid).  Lecture 11 §7."""
     check_tensor("real_logits", real_logits, ndim=1)
-    check_tensor("fake_logits", fake_logits, ndim=1)
+    check_like("fake_logits", check_tensor("fake_logits", fake_logits, ndim=1), real_logits, "real_logits")
     return (_weighted_mean(F.logsigmoid(real_logits), real_weights, "real_weights")
             + _weighted_mean(F.logsigmoid(-fake_logits), fake_weights, "fake_weights"))
 
@@ -153,7 +154,7 @@ def sampler_loss(fake_logits: torch.Tensor, kind: str = "non_saturating") -> tor
 def optimal_discriminator_logit(log_p_data: torch.Tensor, log_p_model: torch.Tensor) -> torch.Tensor:
     """``ℓ*(x) = log p_data(x) − log p_G(x)``, the logit of ``D* = p_data / (p_data + p_G)``.  Lecture 11 §7."""
     check_tensor("log_p_data", log_p_data)
-    check_tensor("log_p_model", log_p_model)
+    check_same_shape("log_p_model", log_p_model, log_p_data, "log_p_data")
     return log_p_data - log_p_model
 
 

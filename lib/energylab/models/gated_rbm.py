@@ -48,7 +48,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_rows, describe
+from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float, check_positive_int,
+                       check_rows, describe)
 from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train.loop import History, fit
 
@@ -81,6 +82,7 @@ class FactoredGatedRBM(nn.Module):
             raise ValueError(f"output: expected one of {_OUTPUT_KINDS}, got {describe(output)}")
         check_positive_float("weight_scale", weight_scale, allow_zero=True)
         check_generator("generator", generator)
+        dtype, device = check_dtype("dtype", dtype), check_device("device", device)
         self.n_inputs, self.n_outputs, self.n_factors, self.n_hidden = n_inputs, n_outputs, n_factors, n_hidden
         self.output = output
 
@@ -97,7 +99,10 @@ class FactoredGatedRBM(nn.Module):
     def _check(self, **named) -> int:
         """The named tensors as (n, size) rows of one batch; returns n."""
         sizes = {"x": self.n_inputs, "x_new": self.n_inputs, "y": self.n_outputs, "h": self.n_hidden}
-        return check_rows(sizes, **named)
+        n = check_rows(sizes, **named)
+        for name, value in named.items():
+            check_like(name, value, self.b, "the model's parameters")
+        return n
 
     # ----- energies -----------------------------------------------------------------------
     def interaction_tensor(self) -> torch.Tensor:

@@ -41,7 +41,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import (check_generator, check_input, check_like, check_positive_float, check_positive_int, check_tensor,
+                       describe)
 from ..inference import Descent, gradient_descent
 from ..losses import contrastive_loss, log_loss
 from ..train import History, fit
@@ -92,11 +93,13 @@ class GeneratorMLP(nn.Module):
         return torch.randn(x.shape[0], self.noise_dim, generator=generator, device=x.device, dtype=x.dtype)
 
     def forward(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
-        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
+        check_input("x", x, self, ndim=2, last_dim=self.x_dim)
         if self.noise_dim > 0:
             if noise is None:
                 raise ValueError(f"noise: this generator needs noise of shape ({x.shape[0]}, {self.noise_dim}), got None")
-            check_tensor("noise", noise, ndim=2, last_dim=self.noise_dim)
+            check_like("noise", check_tensor("noise", noise, ndim=2, last_dim=self.noise_dim), x, "x")
+            if noise.shape[0] != x.shape[0]:
+                raise ValueError(f"noise: expected {x.shape[0]} rows like x, got {describe(noise)}")
             x = torch.cat([x, noise], dim=-1)
         return torch.sigmoid(self.net(x))
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float, check_positive_int,
+                       check_tensor, describe)
 
 __all__ = [
     "hebbian_weights",
@@ -46,14 +47,25 @@ def _check_weights(weights: torch.Tensor) -> torch.Tensor:
     return weights
 
 
-def _check_states(states: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """(B, N) states for one network (N, N); (K, B, N) for a stack of K networks (K, N, N)."""
+def _check_states(states: torch.Tensor, weights: torch.Tensor, *, spins: bool = False) -> torch.Tensor:
+    """(B, N) states for one network (N, N), or (K, B, N) for a stack of K networks (K, N, N), with
+    the dtype and device of ``weights``; with ``spins`` (the updates, whose result is discrete, so
+    a NaN would vanish) the values must be ±1 and ``weights`` finite."""
     if weights.dim() == 2:
-        return check_tensor("states", states, ndim=2, last_dim=weights.shape[0])
-    check_tensor("states", states, ndim=3, last_dim=weights.shape[-1])
-    if states.shape[0] != weights.shape[0]:
-        raise ValueError(f"states: expected ({weights.shape[0]}, B, {weights.shape[-1]}) for "
-                         f"{weights.shape[0]} networks, got {describe(states)}")
+        check_tensor("states", states, ndim=2, last_dim=weights.shape[0])
+    else:
+        check_tensor("states", states, ndim=3, last_dim=weights.shape[-1])
+        if states.shape[0] != weights.shape[0]:
+            raise ValueError(f"states: expected ({weights.shape[0]}, B, {weights.shape[-1]}) for "
+                             f"{weights.shape[0]} networks, got {describe(states)}")
+    check_like("states", states, weights, "weights")
+    if spins:
+        if not torch.all(states.abs() == 1):
+            raise ValueError(f"states: expected spins in {{-1, +1}} (map 0/1 bits with 2 * bits - 1), "
+                             f"got values {states.unique()[:6].tolist()}")
+        if not torch.all(weights.isfinite()):
+            raise ValueError(f"weights: expected finite entries (the updates read only their signs), got "
+                             f"{int((~weights.isfinite()).sum())} non-finite")
     return states
 
 
@@ -72,7 +84,8 @@ def hebbian_weights(patterns: torch.Tensor) -> torch.Tensor:
 
 def hopfield_energy(states: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     """``E(s) = -1/2 s^T W s`` for each row of ``states`` (B, N); returns (B,).  Lecture 7 §2."""
-    _check_states(states, _check_weights(weights))
+    _check_weights(weights)
+    _check_states(states, weights)
     return -0.5 * ((states @ weights) * states).sum(-1)
 
 
@@ -159,7 +172,8 @@ def async_update(
     energy -- a non-increasing sequence for every chain.  The fields are kept up to date as
     units flip (see ``_Fields``), not recomputed.
     """
-    _check_states(states, _check_weights(weights))
+    _check_weights(weights)
+    _check_states(states, weights, spins=True)
     check_positive_int("n_sweeps", n_sweeps)
     check_generator("generator", generator, like=states)
     net = _Fields.of(states, weights)
@@ -174,7 +188,8 @@ def async_update(
 def sync_update(states: torch.Tensor, weights: torch.Tensor, *, n_sweeps: int = 1) -> torch.Tensor:
     """Synchronous updates: every unit at once, ``s <- sign(W s)``, ``n_sweeps`` times (each a sweep
     of all units in parallel).  Lecture 7 §2."""
-    _check_states(states, _check_weights(weights))
+    _check_weights(weights)
+    _check_states(states, weights, spins=True)
     check_positive_int("n_sweeps", n_sweeps)
     for _ in range(n_sweeps):
         states = _sign_keep_ties(states @ weights, states)
@@ -190,7 +205,7 @@ def recall(
 ) -> torch.Tensor:
     """At most ``n_sweeps`` asynchronous sweeps, stopping early at a fixed point (a sweep in
     which no unit changes).  Shapes as in :func:`async_update`.  Lecture 7 §1–4."""
-    _check_states(states, _check_weights(weights))
+    _check_states(states, _check_weights(weights), spins=True)
     check_positive_int("n_sweeps", n_sweeps)
     check_generator("generator", generator, like=states)
     return _Fields.of(states, weights).settle(n_sweeps, generator).reshape(states.shape)
@@ -202,6 +217,7 @@ def corrupt(patterns: torch.Tensor, flip_fraction: float, *, generator: torch.Ge
     check_positive_float("flip_fraction", flip_fraction, allow_zero=True)
     if flip_fraction > 1:
         raise ValueError(f"flip_fraction: expected a number in [0, 1], got {flip_fraction!r}")
+    check_generator("generator", generator, patterns)
     flips = torch.rand(patterns.shape, generator=generator, dtype=patterns.dtype, device=patterns.device)
     return torch.where(flips < flip_fraction, -patterns, patterns)
 
@@ -211,6 +227,8 @@ def random_patterns(n_patterns: int, n_units: int, *, generator=None, dtype=torc
     Library only: the random patterns of capacity_curve (Lecture 7 §4)."""
     check_positive_int("n_patterns", n_patterns)
     check_positive_int("n_units", n_units)
+    check_generator("generator", generator)
+    dtype, device = check_dtype("dtype", dtype), check_device("device", device)
     bits = torch.randint(0, 2, (n_patterns, n_units), generator=generator, device=device)
     return (2 * bits - 1).to(dtype)
 
@@ -262,6 +280,7 @@ class HopfieldNetwork:
 
     def __init__(self, n_units: int, *, dtype=torch.float32, device=None):
         check_positive_int("n_units", n_units)
+        dtype, device = check_dtype("dtype", dtype), check_device("device", device)
         self.weights = torch.zeros(n_units, n_units, dtype=dtype, device=device)
 
     @property
@@ -271,8 +290,9 @@ class HopfieldNetwork:
 
     def store(self, patterns: torch.Tensor) -> "HopfieldNetwork":
         """Set the weights by Hebb's rule from ``patterns`` (P, N).  Lecture 7 §1, §3."""
-        check_tensor("patterns", patterns, ndim=2, last_dim=self.n_units)
-        self.weights = hebbian_weights(patterns.to(self.weights))
+        check_like("patterns", check_tensor("patterns", patterns, ndim=2, last_dim=self.n_units), self.weights,
+                   "the network's weights")
+        self.weights = hebbian_weights(patterns)
         return self
 
     def energy(self, states: torch.Tensor) -> torch.Tensor:

@@ -36,7 +36,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_input, check_positive_float, check_positive_int, check_tensor, describe, run_network
 from ..losses import contrastive_loss
 from .mlp import mlp
 
@@ -58,10 +58,11 @@ class JEM(nn.Module):
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """The classifier's logits f(x), shape (n, K), checked.  Lecture 12 §3."""
-        check_tensor("x", x)
-        out = self.net(x)
+        check_input("x", x, self)
+        out = run_network("x", self.net, x)
         if out.dim() != 2 or out.shape[0] != x.shape[0]:
-            raise ValueError(f"net: expected logits of shape (n, K) with n={x.shape[0]}, got {describe(out)}")
+            raise ValueError(f"x: expected inputs (n, ...) that net maps to logits (n, K) with n={x.shape[0]}, "
+                             f"got logits {describe(out)}")
         return out
 
     def free_energy(self, x: torch.Tensor) -> torch.Tensor:
@@ -78,7 +79,10 @@ class JEM(nn.Module):
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         """argmin_y E(y, x) = argmax_y f(x)[y], shape (n,).  Lecture 12 §3."""
-        return self.logits(x).argmax(dim=-1)
+        logits = self.logits(x)
+        if bool(logits.isnan().any()):
+            raise ValueError("x: its logits hold NaN, so the predicted class (an index) would be meaningless")
+        return logits.argmax(dim=-1)
 
 
 def _check_labels(y, logits):
@@ -98,6 +102,8 @@ def jem_loss(model: JEM, x: torch.Tensor, y: torch.Tensor, x_sampled: torch.Tens
     ``e_data`` and ``e_sample`` (mean free energies, for monitoring).  With ``x_sampled=None``
     it is the plain classifier's cross-entropy.
     """
+    if not isinstance(model, JEM):
+        raise TypeError(f"model: expected a JEM, got {describe(model)}")
     check_positive_float("contrast_weight", contrast_weight, allow_zero=True)
     check_positive_float("energy_penalty", energy_penalty, allow_zero=True)
     logits = model.logits(x)                                           # (n, K)
@@ -106,7 +112,7 @@ def jem_loss(model: JEM, x: torch.Tensor, y: torch.Tensor, x_sampled: torch.Tens
     out = {"loss": ce, "ce": ce.detach()}
     if x_sampled is None:
         return out
-    check_tensor("x_sampled", x_sampled)
+    check_input("x_sampled", x_sampled, model)
     if x_sampled.shape[1:] != x.shape[1:]:
         raise ValueError(f"x_sampled: expected points of shape {tuple(x.shape[1:])}, got {describe(x_sampled)}")
     e_data = -torch.logsumexp(logits, dim=-1)                          # F(x), (n,)

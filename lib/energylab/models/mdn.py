@@ -33,6 +33,7 @@ from torch import nn
 
 from .._checks import (
     check_generator,
+    check_like,
     check_positive_float,
     check_positive_int,
     check_tensor,
@@ -95,6 +96,12 @@ def check_params(name: str, params) -> MixtureParams:
             f"{name}: expected log_alpha (B, K), mu and log_sigma (B, K, D); got "
             f"{tuple(log_alpha.shape)}, {tuple(mu.shape)}, {tuple(log_sigma.shape)}"
         )
+    for field, value in (("mu", mu), ("log_sigma", log_sigma)):
+        check_like(f"{name}.{field}", value, log_alpha, f"{name}.log_alpha")
+    total = torch.logsumexp(log_alpha.detach(), -1)                   # 0 when the weights sum to 1 (NaN passes)
+    if (total.abs() > 1e-3 * max(1, log_alpha.shape[-1])).any():
+        raise ValueError(f"{name}.log_alpha: expected log mixing weights (logsumexp over components = 0), got "
+                         f"logsumexp up to {float(total.abs().max()):.3g}; normalise with log_softmax")
     return params
 
 
@@ -134,7 +141,7 @@ def component_log_prob(params: MixtureParams, y: torch.Tensor) -> torch.Tensor:
 
 def _check_targets(params: MixtureParams, y: torch.Tensor) -> None:
     B, _, D = params.mu.shape
-    check_tensor("y", y, ndim=(2, 3), last_dim=D)
+    check_like("y", check_tensor("y", y, ndim=(2, 3), last_dim=D), params.mu, "params.mu")
     if y.shape[-2] != B:
         raise ValueError(f"y: expected batch size {B} (from params) in dimension -2, got {describe(y)}")
 
@@ -175,6 +182,8 @@ def sample_mixture(params: MixtureParams, n_samples: int = 1, *, generator: torc
     check_params("params", params)
     n = check_positive_int("n_samples", n_samples)
     check_generator("generator", generator, like=params.mu)
+    if bool(params.log_alpha.isnan().any()):
+        raise ValueError("params.log_alpha: expected no NaN (a component index cannot be drawn from NaN weights)")
     log_alpha, mu, log_sigma = params
     B, K, D = mu.shape
     k = torch.multinomial(log_alpha.exp(), n, replacement=True, generator=generator).T      # (n, B)
@@ -276,7 +285,8 @@ class MixtureDensityNetwork(nn.Module):
         self.net = mlp(in_features, check_widths("hidden", hidden), n_raw, activation=activation)
 
     def forward(self, x: torch.Tensor) -> MixtureParams:
-        check_tensor("x", x, ndim=2, last_dim=self.in_features)
+        check_like("x", check_tensor("x", x, ndim=2, last_dim=self.in_features), next(self.parameters()),
+                   "the model's parameters")
         return mdn_heads(self.net(x), self.n_components, self.out_features, self.sigma_min)
 
     def nll(self, y: torch.Tensor, x: torch.Tensor, reduction: str = "mean") -> torch.Tensor:

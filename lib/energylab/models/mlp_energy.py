@@ -19,7 +19,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .._checks import check_generator, check_positive_int, check_tensor, describe
+from .._checks import (check_beta, check_bool, check_generator, check_input, check_positive_float, check_positive_int,
+                       describe)
 from ..gibbs import free_energy
 from .mlp import check_widths, mlp
 
@@ -49,10 +50,10 @@ class MLPEnergy(nn.Module):
             if depth is not None and depth != len(widths):
                 raise ValueError(f"depth: expected None or len(hidden) = {len(widths)}, got {describe(depth)}")
         self.net = mlp(self.x_dim + self.y_dim, widths, 1)
-        self.nonnegative = bool(nonnegative)
+        self.nonnegative = check_bool("nonnegative", nonnegative)
 
     def forward(self, y: torch.Tensor, x: torch.Tensor | None = None) -> torch.Tensor:
-        check_tensor("y", y, ndim=2, last_dim=self.y_dim)
+        check_input("y", y, self, ndim=2, last_dim=self.y_dim)
         if self.x_dim == 0:
             if x is not None:
                 raise ValueError(f"x: this energy is unconditional (x_dim=0), got {describe(x)}")
@@ -60,7 +61,7 @@ class MLPEnergy(nn.Module):
         else:
             if x is None:
                 raise ValueError(f"x: this energy is conditional (x_dim={self.x_dim}), got None")
-            check_tensor("x", x, ndim=2, last_dim=self.x_dim)
+            check_input("x", x, self, ndim=2, last_dim=self.x_dim)
             if x.shape[0] != y.shape[0]:
                 x = _broadcast_rows("x", x, y.shape[0])
             inputs = torch.cat([x, y], dim=-1)                              # (N, D_x + D)
@@ -90,12 +91,12 @@ class KMeansEnergy(nn.Module):
         check_positive_int("n_prototypes", n_prototypes)
         check_positive_int("dim", dim)
         check_generator("generator", generator)
-        self.beta = beta
+        scale, self.beta = check_positive_float("scale", scale), check_beta("beta", beta)
         self.prototypes = nn.Parameter(scale * torch.randn(n_prototypes, dim, generator=generator))
 
     def latent_energy(self, y: torch.Tensor) -> torch.Tensor:
         """``E(y, z) = |y - w_z|²`` for every prototype: (N, D) -> (N, K).  Lecture 4 §4–5."""
-        check_tensor("y", y, ndim=2, last_dim=self.prototypes.shape[1])
+        check_input("y", y, self, ndim=2, last_dim=self.prototypes.shape[1])
         return (y[:, None, :] - self.prototypes).square().sum(-1)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:

@@ -47,7 +47,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float,
+                       check_positive_int, check_tensor, describe)
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
 
@@ -101,6 +102,7 @@ class RBM(nn.Module):
         check_positive_int("n_hidden", n_hidden)
         check_positive_float("weight_scale", weight_scale, allow_zero=True)
         check_generator("generator", generator)
+        dtype, device = check_dtype("dtype", dtype), check_device("device", device)
         self.n_visible, self.n_hidden = n_visible, n_hidden
         weights = torch.randn(n_visible, n_hidden, generator=generator, dtype=dtype, device=device)
         self.W = nn.Parameter(weights * weight_scale)
@@ -109,14 +111,14 @@ class RBM(nn.Module):
 
     # ----- checks --------------------------------------------------------------
     def check_visible(self, v, name="v") -> torch.Tensor:
-        """``v`` as a (B, n_v) floating tensor, or a clear error naming ``name``.
+        """``v`` as a (B, n_v) tensor with the model's dtype and device, or a clear error naming ``name``.
         Library only: the argument check shared by the RBM family and train.contrastive_divergence."""
-        return check_tensor(name, v, ndim=2, last_dim=self.n_visible)
+        return check_like(name, check_tensor(name, v, ndim=2, last_dim=self.n_visible), self.W, "the model's parameters")
 
     def check_hidden(self, h, name="h") -> torch.Tensor:
-        """``h`` as a (B, n_h) floating tensor, or a clear error naming ``name``.
+        """``h`` as a (B, n_h) tensor with the model's dtype and device, or a clear error naming ``name``.
         Library only: the argument check shared by the RBM family and train.contrastive_divergence."""
-        return check_tensor(name, h, ndim=2, last_dim=self.n_hidden)
+        return check_like(name, check_tensor(name, h, ndim=2, last_dim=self.n_hidden), self.W, "the model's parameters")
 
     def check_biases(self, biases: Biases | None = None, rows: int | None = None) -> Biases:
         """The biases to compute with: the model's own ``(b, c)`` when ``biases`` is None, else
@@ -127,7 +129,7 @@ class RBM(nn.Module):
         if not isinstance(biases, tuple) or len(biases) != 2:
             raise TypeError(f"biases: expected Biases(b, c), got {describe(biases)}")
         for name, value, size in (("biases.b", biases[0], self.n_visible), ("biases.c", biases[1], self.n_hidden)):
-            check_tensor(name, value, ndim=(1, 2), last_dim=size)
+            check_like(name, check_tensor(name, value, ndim=(1, 2), last_dim=size), self.W, "the model's parameters")
             if value.dim() == 2 and rows is not None and value.shape[0] != rows:
                 raise ValueError(f"{name}: expected ({size},) or ({rows}, {size}) (one row per example), "
                                  f"got {describe(value)}")
@@ -297,6 +299,8 @@ class BernoulliRBM(RBM):
     def energy(self, v: torch.Tensor, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``E(v, h) = -v^T W h - b^T v - c^T h``, shape (B,).  Lecture 8 §1."""
         self.check_visible(v), self.check_hidden(h)
+        if h.shape[0] != v.shape[0]:
+            raise ValueError(f"h: expected {v.shape[0]} rows like v, got {describe(h)}")
         b, c = self.check_biases(biases, v.shape[0])
         return -((v @ self.W) * h).sum(-1) - _dot(v, b) - _dot(h, c)
 
@@ -341,6 +345,9 @@ class BernoulliRBM(RBM):
         ``n_v`` -- an unbiased estimate and exactly scikit-learn's ``score_samples``.
         """
         self.check_visible(v)
+        if not bool(((v >= 0) & (v <= 1)).all()):                   # grey levels in [0, 1] as scikit-learn
+            raise ValueError(f"v: expected visible values in [0, 1] (the flipped-bit likelihood flips v to 1 - v), "
+                             f"got values in [{float(v.min())}, {float(v.max())}]")
         check_generator("generator", generator, like=v)
         free = self.free_energy(v)  # (B,)
         if generator is not None:
@@ -372,7 +379,12 @@ class GaussianBernoulliRBM(RBM):
                  weight_scale: float = 0.01, generator=None, dtype=torch.float32, device=None):
         super().__init__(n_visible, n_hidden, weight_scale=weight_scale, generator=generator,
                          dtype=dtype, device=device)
-        sigma = torch.as_tensor(sigma, dtype=dtype, device=device).expand(n_visible).clone()
+        if isinstance(sigma, bool) or not isinstance(sigma, (int, float, torch.Tensor)):
+            raise TypeError(f"sigma: expected a number or a ({n_visible},) tensor of widths, got {describe(sigma)}")
+        sigma = torch.as_tensor(sigma, dtype=dtype, device=device)
+        if sigma.shape not in ((), (1,), (n_visible,)):
+            raise ValueError(f"sigma: expected a number or a ({n_visible},) tensor of widths, got {describe(sigma)}")
+        sigma = sigma.expand(n_visible).clone()
         if not torch.all(sigma > 0):
             raise ValueError(f"sigma: expected positive widths, got {describe(sigma)}")
         self.register_buffer("sigma", sigma)
@@ -422,6 +434,11 @@ def base_rate_bias(data: torch.Tensor, *, eps: float = 1e-3) -> torch.Tensor:
     ``log(p_i / (1 - p_i))`` with the data marginals ``p_i`` clipped to [eps, 1 - eps].
     The usual start of an AIS path for binary visible units.  Lecture 8 §2."""
     check_tensor("data", data, ndim=2)
+    if data.shape[0] == 0 or not bool(((data >= 0) & (data <= 1)).all()):
+        raise ValueError(f"data: expected at least one row of values in [0, 1], got {describe(data)}")
+    eps = check_positive_float("eps", eps)
+    if eps >= 0.5:
+        raise ValueError(f"eps: expected a number in (0, 0.5), got {eps!r}")
     p = data.mean(0).clamp(eps, 1 - eps)
     return torch.log(p) - torch.log1p(-p)
 

@@ -47,7 +47,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float, check_positive_int,
+                       check_tensor, describe)
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train import contrastive_divergence as cdiv   # the module, not its names: it imports models.rbm
@@ -123,6 +124,7 @@ class SigmoidBeliefNet(nn.Module):
         self.sizes = check_widths("sizes", sizes, allow_empty=False)
         check_positive_float("weight_scale", weight_scale, allow_zero=True)
         check_generator("generator", generator)
+        dtype, device = check_dtype("dtype", dtype), check_device("device", device)
         if prior is not None:
             if not isinstance(prior, RBM):
                 raise TypeError(f"prior: expected an RBM over the top layer or None (factorial), got {describe(prior)}")
@@ -147,7 +149,8 @@ class SigmoidBeliefNet(nn.Module):
         if not isinstance(layers, (list, tuple)) or len(layers) != len(self.sizes):
             raise ValueError(f"{name}: expected a list of {len(self.sizes)} tensors [x_0, ..., x_L], got {describe(layers)}")
         for l, (x, n) in enumerate(zip(layers, self.sizes)):
-            check_tensor(f"{name}[{l}]", x, ndim=2, last_dim=n)
+            check_like(f"{name}[{l}]", check_tensor(f"{name}[{l}]", x, ndim=2, last_dim=n), next(self.parameters()),
+                       "the model's parameters")
             if x.shape[0] != layers[0].shape[0]:
                 raise ValueError(f"{name}[{l}]: expected {layers[0].shape[0]} rows like {name}[0], got {describe(x)}")
         return list(layers)
@@ -197,7 +200,7 @@ class SigmoidBeliefNet(nn.Module):
     def sample_down(self, top: torch.Tensor, *, generator=None) -> list[torch.Tensor]:
         """Ancestral sampling from a given top layer (B, n_L) down: ``[x_0, ..., x_L]`` (x_L = ``top``).
         Lecture 10 §5 (wake–sleep dreams from CD's negative sample with it)."""
-        check_tensor("top", top, ndim=2, last_dim=self.sizes[-1])
+        check_like("top", check_tensor("top", top, ndim=2, last_dim=self.sizes[-1]), next(self.parameters()), "the model's parameters")
         check_generator("generator", generator, like=top)
         layers = [top]
         for l in reversed(range(self.n_layers)):
@@ -215,7 +218,7 @@ class SigmoidBeliefNet(nn.Module):
         ``log p(x_l) = logsumexp_{x_{l+1}} [log p(x_l | x_{l+1}) + log p(x_{l+1})]`` over the ``2**n``
         states of each hidden layer (each at most 24 units, two adjacent ones at most 24 together).
         Lecture 10 §1 and §3."""
-        v = check_tensor("v", v, ndim=2, last_dim=self.sizes[0])
+        v = check_like("v", check_tensor("v", v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()), "the model's parameters")
         if self.n_layers == 0:
             return self.log_prior(v, log_z=log_z)
         for l in range(1, self.n_layers):
@@ -238,7 +241,7 @@ class SigmoidBeliefNet(nn.Module):
         """The exact posterior over all hidden units together: ``states`` (one (S, n_l) tensor per hidden
         layer, every joint state once) and ``probs`` (B, S) with ``probs[b, s] = p(h = s | v_b)``.  At
         most 24 hidden units in all.  Lecture 10 §1 (explaining away) and §2."""
-        v = check_tensor("v", v, ndim=2, last_dim=self.sizes[0])
+        v = check_like("v", check_tensor("v", v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()), "the model's parameters")
         states = self.hidden_states(dtype=v.dtype, device=v.device)
         log_joint = self.log_joint(self._pair_with_states(v, states), log_z=log_z).reshape(v.shape[0], -1)
         return states, torch.softmax(log_joint, 1)
@@ -360,7 +363,7 @@ class HelmholtzMachine(nn.Module):
         ``n_samples`` up passes per row, or -- with ``n_samples=None`` -- exact, by enumerating the
         hidden layers (small nets).  With an RBM prior ``log_z`` is its ``log Z`` (exact if None).
         The gap is ``KL(q(h | v) ‖ p(h | v))``.  Lecture 10 §4–5."""
-        v = check_tensor("v", v, ndim=2, last_dim=self.sizes[0])
+        v = check_like("v", check_tensor("v", v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()), "the model's parameters")
         if self.generative.prior is not None and log_z is None:
             log_z = self.generative.prior.log_partition()
         if not self.R:                                   # no hidden layer: the bound is log p(v) itself

@@ -45,7 +45,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import (check_generator, check_input, check_like, check_positive_float, check_positive_int,
+                       check_same_shape, check_tensor, describe)
 from ..train import History, fit
 from .mlp import mlp                         # the library's one MLP builder (Linear + SiLU)
 
@@ -95,6 +96,12 @@ def reparameterize(mean: torch.Tensor, log_var: torch.Tensor, noise: torch.Tenso
     The draw is a differentiable function of μ and log σ², so ``∇_μ E_q[f(z)]`` is
     estimated by ``∇_μ f(z)`` -- the reparameterisation trick.  Lecture 11 §3.
     """
+    check_tensor("mean", mean)
+    check_same_shape("log_var", log_var, mean, "mean")
+    check_like("noise", check_tensor("noise", noise), mean, "mean")
+    if noise.shape[max(0, noise.dim() - mean.dim()):] != mean.shape:
+        raise ValueError(f"noise: expected shape (..., {', '.join(map(str, mean.shape))}) to broadcast against mean, "
+                         f"got {describe(noise)}")
     return mean + torch.exp(0.5 * log_var) * noise
 
 
@@ -119,7 +126,7 @@ def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
     σ² under- or overflows.  Lecture 11 §2, homework 6 Part 2.
     """
     check_tensor("mean", mean)
-    check_tensor("log_var", log_var)
+    check_same_shape("log_var", log_var, mean, "mean")
     return 0.5 * (mean.square() + torch.exp(log_var) - 1.0 - log_var).sum(-1)
 
 
@@ -148,7 +155,7 @@ class GaussianEncoder(nn.Module):
         self.net = mlp(x_dim, hidden, 2 * latent_dim, generator=generator)
 
     def forward(self, x: torch.Tensor) -> GaussianParams:
-        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
+        check_input("x", x, self, ndim=2, last_dim=self.x_dim)
         mean, log_var = self.net(x).chunk(2, dim=-1)
         return GaussianParams(mean, log_var)
 
@@ -169,13 +176,13 @@ class BernoulliDecoder(nn.Module):
         self.net = mlp(latent_dim, hidden, x_dim, generator=generator)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        check_tensor("z", z, last_dim=self.latent_dim)
+        check_input("z", z, self, last_dim=self.latent_dim)
         return self.net(z)
 
     def log_prob(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """``log p_θ(x | z)``: x (N, x_dim), z (..., N, latent_dim) -> (..., N).  Lecture 11 §1, §6."""
-        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
-        logits = self(z)
+        check_input("x", x, self, ndim=2, last_dim=self.x_dim)
+        logits = _rows_like(x, self(z))
         return (x * logits - F.softplus(logits)).sum(-1)
 
     def mean(self, z: torch.Tensor) -> torch.Tensor:
@@ -206,13 +213,13 @@ class GaussianDecoder(nn.Module):
             check_positive_float("sigma", sigma))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        check_tensor("z", z, last_dim=self.latent_dim)
+        check_input("z", z, self, last_dim=self.latent_dim)
         return self.net(z)
 
     def log_prob(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """``log p_θ(x | z)``: x (N, x_dim), z (..., N, latent_dim) -> (..., N).  Lecture 11 §2, §5."""
-        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
-        return log_normal(x, self(z), 2 * self.log_sigma)
+        check_input("x", x, self, ndim=2, last_dim=self.x_dim)
+        return log_normal(x, _rows_like(x, self(z)), 2 * self.log_sigma)
 
     def mean(self, z: torch.Tensor) -> torch.Tensor:
         """The decoder mean ``m_θ(z)``.  Lecture 11 §5."""
@@ -226,6 +233,13 @@ class GaussianDecoder(nn.Module):
 
 
 # --------------------------------------------------------------------------- the bounds
+def _rows_like(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """The decoder output ``out`` (..., N, x_dim) for the N rows of ``x``, or a clear error."""
+    if out.dim() < 2 or out.shape[-2] != x.shape[0]:
+        raise ValueError(f"x: expected {out.shape[-2] if out.dim() >= 2 else 1} rows like z, got {describe(x)}")
+    return out
+
+
 def _check_decoder(decoder):
     if not callable(getattr(decoder, "log_prob", None)):
         raise TypeError(f"decoder: expected a module with log_prob(x, z), got {describe(decoder)}")

@@ -26,7 +26,7 @@ from typing import NamedTuple, Protocol
 
 import torch
 
-from .._checks import check_generator, check_positive_int, check_tensor, describe
+from .._checks import check_device, check_dtype, check_generator, check_positive_int, check_tensor, describe
 
 __all__ = ["AISResult", "AnnealingPath", "ais_log_partition", "beta_schedule", "summarize_ais"]
 
@@ -75,6 +75,7 @@ def beta_schedule(n_betas: int, *, dtype=torch.float64, device=None) -> torch.Te
     and 10000 on [0.9, 1]; we keep those proportions for any ``n_betas`` >= 3.  Lecture 8 §5.
     """
     check_positive_int("n_betas", n_betas, minimum=3)
+    dtype, device = check_dtype("dtype", dtype), check_device("device", device)
     n1 = max(1, round(n_betas * 500 / 14500))
     n2 = max(1, round(n_betas * 4000 / 14500))
     n3 = n_betas - n1 - n2
@@ -90,6 +91,10 @@ def summarize_ais(log_weights: torch.Tensor, log_z_base: float) -> AISResult:
     """Turn per-run ``log w`` (M,) into the estimate and its 3-sigma band (log space).
     Library only: the last step of :func:`ais_log_partition`, public for paths that run their own loop."""
     check_tensor("log_weights", log_weights, ndim=1)
+    if log_weights.numel() == 0:
+        raise ValueError(f"log_weights: expected at least one run, got {describe(log_weights)}")
+    if isinstance(log_z_base, bool) or not isinstance(log_z_base, (int, float)) or not math.isfinite(log_z_base):
+        raise TypeError(f"log_z_base: expected a finite number, got {describe(log_z_base)}")
     m = log_weights.shape[0]
     shift = log_weights.max()
     w = (log_weights - shift).exp()  # rescaled weights, max = 1

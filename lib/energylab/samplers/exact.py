@@ -13,7 +13,7 @@ import math
 
 import torch
 
-from .._checks import check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_bool, check_device, check_dtype, check_positive_float, check_positive_int, check_tensor, describe
 
 __all__ = [
     "MAX_ENUMERATED_UNITS",
@@ -47,10 +47,19 @@ def enumerate_states(
             f"n_units: expected at most {MAX_ENUMERATED_UNITS} units to enumerate "
             f"(2**n states), got {n_units}"
         )
+    check_bool("spins", spins)
+    dtype, device = check_dtype("dtype", dtype, floating=False), check_device("device", device)
     codes = torch.arange(2**n_units, device=device)
     shifts = torch.arange(n_units - 1, -1, -1, device=device)
     states = ((codes[:, None] >> shifts) & 1).to(dtype)
     return 2 * states - 1 if spins else states
+
+
+def _check_states(name: str, states) -> torch.Tensor:
+    check_tensor(name, states, ndim=2, floating=False)
+    if not bool(((states == 0) | (states == 1) | (states == -1)).all()):
+        raise ValueError(f"{name}: expected 0/1 (or ±1) states, got values {states.unique()[:6].tolist()}")
+    return states
 
 
 def state_index(states: torch.Tensor) -> torch.Tensor:
@@ -59,7 +68,7 @@ def state_index(states: torch.Tensor) -> torch.Tensor:
 
     Accepts {0, 1} or {-1, +1} values (anything > 0 counts as "on").
     """
-    check_tensor("states", states, ndim=2, floating=False)
+    _check_states("states", states)
     n_units = states.shape[-1]
     weights = 2 ** torch.arange(n_units - 1, -1, -1, device=states.device)
     return ((states > 0).long() * weights).sum(-1)
@@ -68,8 +77,8 @@ def state_index(states: torch.Tensor) -> torch.Tensor:
 def empirical_distribution(samples: torch.Tensor, n_states: int | None = None) -> torch.Tensor:
     """Fraction of ``samples`` (B, n) in each state of :func:`enumerate_states`, shape (2**n,).
     Lecture 7 §5."""
-    check_tensor("samples", samples, ndim=2, floating=False)
-    n_states = 2 ** samples.shape[-1] if n_states is None else n_states
+    _check_states("samples", samples)
+    n_states = 2 ** samples.shape[-1] if n_states is None else check_positive_int("n_states", n_states)
     counts = torch.bincount(state_index(samples), minlength=n_states)
     dtype = samples.dtype if samples.is_floating_point() else torch.float64
     return counts.to(dtype) / samples.shape[0]
@@ -80,6 +89,7 @@ def tv_distance(samples: torch.Tensor, log_probs: torch.Tensor) -> float:
     distribution of ``samples`` (B, n) and the exact ``p = exp(log_probs)`` over the
     ``2**n`` states of :func:`enumerate_states`.  Lecture 7 §5, homework 2."""
     check_tensor("log_probs", log_probs, ndim=1)
+    check_tensor("samples", samples, ndim=2, floating=False)
     if samples.dim() != 2 or 2 ** samples.shape[-1] != log_probs.shape[0]:
         raise ValueError(
             f"samples: expected (B, n) with 2**n == len(log_probs) = {log_probs.shape[0]}, "
@@ -105,8 +115,12 @@ def tv_bound(log_probs: torch.Tensor, n_samples: int, delta: float = 1e-3) -> fl
     at the wrong distribution drifts above it as ``n`` grows.
     """
     check_tensor("log_probs", log_probs, ndim=1)
+    if log_probs.shape[0] & (log_probs.shape[0] - 1):
+        raise ValueError(f"log_probs: expected 2**n entries (one per state), got {describe(log_probs)}")
     check_positive_int("n_samples", n_samples)
     check_positive_float("delta", delta)
+    if delta >= 1:
+        raise ValueError(f"delta: expected a probability in (0, 1), got {delta!r}")
     p = log_probs.exp()
     mean_part = 0.5 * torch.sqrt(p * (1 - p) / n_samples).sum().item()
     return mean_part + math.sqrt(math.log(1 / delta) / (2 * n_samples))

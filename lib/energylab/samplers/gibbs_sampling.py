@@ -27,9 +27,12 @@ def sample_bernoulli(probs: torch.Tensor, *, generator: torch.Generator | None =
 
     Implemented as ``uniform < probs`` with uniforms from ``generator`` -- the
     same recipe as scikit-learn's BernoulliRBM, so its randomness can be replayed.
+    A NaN probability gives a NaN sample (NaN in, NaN out; ``uniform < NaN`` alone would read 0).
     """
+    check_tensor("probs", probs)
+    check_generator("generator", generator, probs)
     uniform = torch.rand(probs.shape, generator=generator, dtype=probs.dtype, device=probs.device)
-    return uniform.lt_(probs)  # in place: 1.0 where uniform < probs, else 0.0
+    return uniform.lt_(probs).add_(probs * 0)  # 1.0 where uniform < probs, else 0.0; + 0 (NaN where probs is)
 
 
 def sequential_gibbs_sweep(

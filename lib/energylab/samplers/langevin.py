@@ -52,7 +52,7 @@ from typing import Callable, NamedTuple
 import torch
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_callable, check_generator, check_positive_float, check_positive_int, check_tensor, describe
 
 __all__ = [
     "frozen",
@@ -109,6 +109,8 @@ def energy_and_grad(energy: Energy, x: torch.Tensor) -> tuple[torch.Tensor, torc
     Only ``x`` is differentiated (``torch.autograd.grad``), so no parameter ``.grad``
     is ever written.
     """
+    check_callable("energy", energy)
+    check_tensor("x", x)
     with torch.enable_grad():
         x = x.detach().requires_grad_(True)
         e = _check_energy_output(energy(x), x)                      # (n_chains,)
@@ -153,10 +155,11 @@ def _clip_to_bounds(x: torch.Tensor, bounds) -> torch.Tensor:
     return torch.maximum(torch.minimum(x, high), low)
 
 
-def _check_common(x, step_size, noise_scale, grad_clip, bounds, generator):
-    check_tensor("x", x)
+def _check_common(energy, x, step_size, noise_scale, grad_clip, bounds, generator, name="x"):
+    check_callable("energy", energy)
+    check_tensor(name, x)
     if x.dim() < 1 or x.shape[0] == 0:
-        raise ValueError(f"x: expected shape (n_chains, ...) with n_chains >= 1, got {describe(x)}")
+        raise ValueError(f"{name}: expected shape (n_chains, ...) with n_chains >= 1, got {describe(x)}")
     check_positive_float("step_size", step_size)
     if noise_scale is not None:
         check_positive_float("noise_scale", noise_scale, allow_zero=True)
@@ -197,7 +200,7 @@ def langevin_step(energy: Energy, x: torch.Tensor, *, step_size: float, noise_sc
     data range.  ``noise`` (shape of ``x``) supplies :math:`\xi` explicitly; otherwise it is
     drawn with ``generator``.
     """
-    _check_common(x, step_size, noise_scale, grad_clip, bounds, generator)
+    _check_common(energy, x, step_size, noise_scale, grad_clip, bounds, generator)
     sigma = math.sqrt(2.0 * step_size) if noise_scale is None else noise_scale
     if noise is None:
         noise = _draw_noise(x, sigma, generator)
@@ -218,7 +221,7 @@ def sgld(energy: Energy, x0: torch.Tensor, *, n_steps: int, step_size: float, no
     See :func:`langevin_step` for the update and the arguments.
     """
     check_positive_int("n_steps", n_steps, minimum=0)
-    _check_common(x0, step_size, noise_scale, grad_clip, bounds, generator)
+    _check_common(energy, x0, step_size, noise_scale, grad_clip, bounds, generator, name="x0")
     sigma = math.sqrt(2.0 * step_size) if noise_scale is None else noise_scale
     x = x0.detach()
     chain = [x] if return_chain else None
@@ -253,7 +256,7 @@ def mala_step(energy: Energy, x: torch.Tensor, *, step_size: float,
     Proposal :math:`x' = x - \alpha\nabla E(x) + \sqrt{2\alpha}\,\xi`, accepted with
     probability :math:`\min(1, \exp(E(x) - E(x') + \log q(x|x') - \log q(x'|x)))`.
     """
-    _check_common(x, step_size, None, None, None, generator)
+    _check_common(energy, x, step_size, None, None, None, generator)
     with frozen(energy):
         return _mala_update(energy, x.detach(), step_size, generator)
 
@@ -280,7 +283,7 @@ def mala(energy: Energy, x0: torch.Tensor, *, n_steps: int, step_size: float,
     and (``return_chain=True``) the whole chain of shape ``(n_steps + 1, *x0.shape)``.
     """
     check_positive_int("n_steps", n_steps)
-    _check_common(x0, step_size, None, None, None, generator)
+    _check_common(energy, x0, step_size, None, None, None, generator, name="x0")
     x = x0.detach()
     chain = [x] if return_chain else None
     n_accepted = torch.zeros(x.shape[0], device=x.device, dtype=x.dtype)

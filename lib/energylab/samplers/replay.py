@@ -22,7 +22,8 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import (check_device, check_dtype, check_generator, check_positive_float, check_positive_int, check_tensor,
+                       describe)
 from .langevin import Energy, check_bounds, sgld
 
 __all__ = ["ReplayBuffer", "BufferDraw", "persistent_sgld"]
@@ -45,6 +46,8 @@ class ReplayBuffer:
     def __init__(self, shape: tuple[int, ...] | int, capacity: int = 10_000, *, bounds: tuple = (-1.0, 1.0),
                  reinit_prob: float = 0.05, device=None, dtype=torch.float32,
                  generator: torch.Generator | None = None):
+        if not isinstance(shape, (int, tuple, list)):
+            raise TypeError(f"shape: expected an int or a tuple of ints, e.g. (64,), got {describe(shape)}")
         self.shape = (shape,) if isinstance(shape, int) else tuple(shape)
         if not self.shape or not all(isinstance(s, int) and s >= 1 for s in self.shape):
             raise ValueError(f"shape: expected positive ints, e.g. (64,), got {describe(shape)}")
@@ -56,6 +59,7 @@ class ReplayBuffer:
         if self.reinit_prob > 1:
             raise ValueError(f"reinit_prob: expected a probability in [0, 1], got {reinit_prob!r}")
         device = torch.device("cpu") if device is None else torch.device(device)
+        dtype, device = check_dtype("dtype", dtype), check_device("device", device)
         check_generator("generator", generator, like=torch.empty(0, device=device))
         self.data = self.noise(capacity, device=device, dtype=dtype, generator=generator)   # (capacity, *shape)
 
@@ -108,6 +112,8 @@ def persistent_sgld(energy: Energy, buffer: ReplayBuffer, n: int, *, n_steps: in
 
     ``bounds`` defaults to the buffer's box.
     """
+    if not isinstance(buffer, ReplayBuffer):
+        raise TypeError(f"buffer: expected a ReplayBuffer, got {describe(buffer)}")
     draw = buffer.sample(n, generator=generator)
     bounds = buffer.bounds if bounds is None else bounds
     x = sgld(energy, draw.x, n_steps=n_steps, step_size=step_size, noise_scale=noise_scale,

@@ -208,5 +208,10 @@ def hamming(y, y_hat, lengths=None) -> torch.Tensor:
         raise ValueError(f"y_hat: expected the shape of y {tuple(y.shape)}, got {describe(y_hat)}")
     b, n = y.shape
     lengths = check_lengths(lengths, b, n, y.device)
-    differ = y != y_hat.to(y.device)
-    return (differ & mask_from_lengths(lengths, n)).sum(1)
+    y_hat = y_hat.to(y.device)
+    mask = mask_from_lengths(lengths, n)
+    for name, labels in (("y", y), ("y_hat", y_hat)):
+        if bool(((labels < 0) & mask).any()):
+            raise ValueError(f"{name}: expected labels >= 0 at the valid positions t < lengths[b], got "
+                             f"{int(labels[mask].min())}")
+    return ((y != y_hat) & mask).sum(1)

@@ -126,11 +126,15 @@ def meet_in_the_middle_viterbi(unary, transitions, lengths=None, *, start=None, 
     b, n, c = unary.shape
     k = n // 2 + 1                                                        # steps per half: any L <= 2k - 1
     steps, batch, last = torch.arange(k, device=unary.device), torch.arange(b, device=unary.device), lengths - 1
-    read = torch.stack([steps.expand(b, k), (last[:, None] - steps).clamp(min=0)])   # positions, (2, B, K)
-    alpha = unary[batch[:, None], read].permute(2, 0, 1, 3).contiguous()  # U, then alpha | beta: (K, 2, B, C)
-    if start is not None or end is not None:
-        zero = unary.new_zeros(c)
-        alpha[0].add_(torch.stack([zero if start is None else start, zero if end is None else end]).unsqueeze(1))
+    # step s of each chain reads row (b, position) of unary: s (forward), last - s (backward).  Rows are
+    # picked with index_select on flat views, far cheaper than advanced indexing or gather here
+    read = torch.stack([steps[:, None].expand(k, b), (last - steps[:, None]).clamp_(min=0)], 1)   # (K, 2, B)
+    flat_unary = unary.reshape(b * n, c)
+    alpha = flat_unary.index_select(0, (read + batch * n).view(-1)).view(k, 2, b, c)   # U, then alpha | beta
+    if start is not None:
+        alpha[0, 0].add_(start)
+    if end is not None:
+        alpha[0, 1].add_(end)
     w = torch.stack([transitions, transitions.t()], 1).unsqueeze(2)       # (C_prev, 2, 1, C_next): W | W^T
     rows, cols = alpha.unbind(0), alpha.permute(0, 3, 1, 2).unsqueeze(4).unbind(0)   # (2, B, C), (C, 2, B, 1)
     scratch = unary.new_empty(c, 2, b, c)
@@ -139,11 +143,13 @@ def meet_in_the_middle_viterbi(unary, transitions, lengths=None, *, start=None, 
 
     m = last.clamp(max=k - 1)                                             # meeting position (B,)
     meet = torch.stack([m, last - m])                                     # ... as a step of each half (2, B)
-    at_meet = alpha[meet, torch.arange(2, device=unary.device)[:, None], batch]      # (2, B, C)
-    u_m = unary[batch, m]                                                 # U_m, (B, C)
+    chains = torch.arange(2 * b, device=unary.device).view(2, b)          # chain h * B + b
+    flat_alpha = alpha.view(k * 2 * b, c)
+    at_meet = flat_alpha.index_select(0, (meet * (2 * b) + chains).view(-1)).view(2, b, c)   # (2, B, C)
+    u_m = flat_unary.index_select(0, batch * n + m)                       # U_m, (B, C)
     through = at_meet[0] + at_meet[1] - u_m                               # best energy with y_m = j
     energy, y_m = torch.where(u_m == math.inf, math.inf, through).min(1)  # (inf - inf: an impossible label)
-    path = _backtrace(alpha.view(k, 2 * b, c), transitions, meet.view(2 * b), y_m)   # (K, 2B), shifted
+    path = _backtrace(flat_alpha, transitions, meet.view(2 * b), y_m)     # (K, 2B), shifted
 
     # position t is step K-1-|t-m| of the shifted path: of the forward chain for t <= m, else the backward one
     t = torch.arange(n, device=unary.device)
@@ -152,20 +158,23 @@ def meet_in_the_middle_viterbi(unary, transitions, lengths=None, *, start=None, 
     return path.view(-1)[flat].masked_fill(d > last[:, None] - m[:, None], PAD), energy
 
 
-def _backtrace(alpha, transitions, last, y_last):
+def _backtrace(flat_alpha, transitions, last, y_last):
     """Both halves' labels, back from label ``y_last`` (B,) at step ``last`` (2B,) of each chain:
-    ``y_{s-1} = argmin_i [alpha_{s-1}(i) + W_chain(i, y_s)]`` with the messages ``alpha``
-    (K, 2B, C) -- ``W`` for the forward chains, ``W^T`` for the backward ones.
+    ``y_{s-1} = argmin_i [alpha_{s-1}(i) + W_chain(i, y_s)]`` with the messages ``flat_alpha``
+    (K * 2B, C; step s of chain r in row s * 2B + r) -- ``W`` for the forward chains, ``W^T`` for
+    the backward ones.
 
     Each chain is shifted right by ``K - 1 - last`` so that all of them start the walk at the
     last step (the steps shifted in before a chain's start give junk, never read): returns the
     shifted labels (K, 2B), step ``K - 1`` holding ``y_last``.  ``into`` holds ``W(., y)`` in
     row ``y`` and ``W(y, .)`` in row ``C + y``.
     """
-    k, chains, c = alpha.shape
-    steps = torch.arange(k, device=alpha.device)
+    chains, c = last.shape[0], flat_alpha.shape[1]
+    k = flat_alpha.shape[0] // chains
+    steps = torch.arange(k, device=flat_alpha.device)
     source = (steps[:, None] - (k - 1 - last)).clamp(min=0)               # (K, 2B): step s <- step s - shift
-    messages = alpha.gather(0, source.unsqueeze(2).expand(k, chains, c)).unbind(0)   # K x (2B, C)
+    rows = source * chains + torch.arange(chains, device=flat_alpha.device)
+    messages = flat_alpha.index_select(0, rows.view(-1)).view(k, chains, c).unbind(0)   # K x (2B, C)
     into = torch.cat([transitions.t(), transitions])                      # (2C, C)
     offset = torch.cat([last.new_zeros(chains // 2), last.new_full((chains // 2,), c)])
     path = y_last.new_empty(k, chains)                                    # labels, filled backwards

@@ -96,7 +96,16 @@ def kbest_viterbi(unary, transitions, k: int, lengths=None, *, start=None, end=N
     with torch.no_grad():
         energy, messages = chain_dp(semiring, unary, transitions, lengths, start=start, end=end)
         labels = backtrace(semiring, messages, transitions, lengths, end=end)
-    return Decoded(labels, energy)
+    return Decoded(labels, energy.masked_fill(_nan_rows(unary, transitions, lengths, start, end)[:, None], math.nan))
+
+
+def _nan_rows(unary, transitions, lengths, start=None, end=None) -> torch.Tensor:
+    """(B,) bool: the sequences whose energies see a NaN (NaN in, NaN out where sorting the k best
+    would drop it); padded positions are inert."""
+    mask = mask_from_lengths(lengths, unary.shape[1])
+    rows = (unary.isnan() & mask[..., None]).flatten(1).any(1)
+    shared = transitions.energies if isinstance(transitions, Sparse) else transitions
+    return rows | any(bool(p.isnan().any()) for p in (shared, start, end) if p is not None)
 
 
 def most_offending_incorrect(unary, transitions, y, lengths=None, *, start=None, end=None) -> Decoded:
@@ -191,4 +200,5 @@ def marginals(unary, transitions, lengths=None, *, beta: float = 1.0, start=None
         u = unary.detach().requires_grad_(True)
         free = free_energy(u, transitions, lengths, beta=beta, start=start, end=end)
         (grad,) = torch.autograd.grad(free.sum(), u)
-    return grad
+    nan = free.detach().isnan()[:, None, None] & mask_from_lengths(lengths, unary.shape[1])[..., None]
+    return grad.masked_fill(nan, math.nan)                           # NaN in, NaN out (autograd reads 0)

@@ -31,7 +31,7 @@ import math
 import torch
 
 from .. import losses as zoo
-from .._checks import check_beta, describe
+from .._checks import check_beta, check_bool, describe
 from .chain import chain_energy, check_chain
 from .chain import hamming as hamming_distance
 from .inference import free_energy, loss_augmented_viterbi, most_offending_incorrect, viterbi
@@ -60,6 +60,7 @@ def sequence_hinge_loss(unary, transitions, y, lengths=None, *, margin: float = 
     with the most offending incorrect ``y_bar`` (second-best decoding).
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
+    check_bool("hamming", hamming)
     correct = chain_energy(unary, transitions, y, lengths, start=start, end=end)
     if hamming:
         offending = loss_augmented_viterbi(unary, transitions, y, lengths, margin=margin,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_tensor, describe
+from .._checks import check_bool, check_positive_int, check_tensor, describe, run_network
 from .chain import chain_energy
 from .inference import viterbi
 
@@ -34,6 +34,7 @@ class ChainEnergy(nn.Module):
                  boundary: bool = False, pairwise: bool = True):
         super().__init__()
         check_positive_int("n_labels", n_labels)
+        check_bool("boundary", boundary), check_bool("pairwise", pairwise)
         if unary_net is None:
             if n_features is None:
                 raise ValueError("n_features: expected an int >= 1 when no unary_net is given, got None")
@@ -51,9 +52,10 @@ class ChainEnergy(nn.Module):
         if weight is not None and (x.dtype != weight.dtype or x.device != weight.device):
             raise TypeError(f"x: expected dtype {weight.dtype} on {weight.device} like the model's parameters "
                             f"(convert x, or the model with .to()), got {describe(x)}")
-        u = self.unary_net(x)
+        u = run_network("x", self.unary_net, x)
         if u.dim() != 3 or u.shape[-1] != self.n_labels:
-            raise ValueError(f"unary_net: expected output (B, N, {self.n_labels}), got {describe(u)}")
+            raise ValueError(f"x: expected inputs (B, N, ...) that unary_net maps to (B, N, {self.n_labels}), "
+                             f"got {describe(x)} (unary_net gave {tuple(u.shape)})")
         return u
 
     def potentials(self, x: torch.Tensor) -> dict:
@@ -69,4 +71,8 @@ class ChainEnergy(nn.Module):
     def decode(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """``argmin_y E(x, y)`` by Viterbi: labels (B, N) with ``PAD`` after each length (Lecture 5 §3)."""
         with torch.no_grad():
-            return viterbi(**self.potentials(x), lengths=lengths).labels
+            best = viterbi(**self.potentials(x), lengths=lengths)
+        if not bool(best.energy.isfinite().all()):
+            raise ValueError(f"x: expected inputs with a finite best energy, got energies {best.energy.tolist()[:4]} "
+                             f"(NaN or inf in x; labels would be meaningless)")
+        return best.labels

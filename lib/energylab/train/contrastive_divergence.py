@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_generator, check_positive_float, check_positive_int, describe
+from .._checks import check_generator, check_positive_float, check_positive_int, check_rbm, describe
 from ..models.rbm import RBM, Biases, RBMGradient
 from ..samplers.gibbs_sampling import sample_bernoulli
 from .loop import batches
@@ -49,6 +49,7 @@ class PersistentChains:
     Like scikit-learn, the chains store *hidden* states and start at zero.  Lecture 8 §2."""
 
     def __init__(self, rbm: RBM, n_chains: int, *, hidden: torch.Tensor | None = None):
+        check_rbm("rbm", rbm)
         check_positive_int("n_chains", n_chains)
         if hidden is None:
             hidden = torch.zeros(n_chains, rbm.n_hidden, dtype=rbm.W.dtype, device=rbm.W.device)
@@ -99,8 +100,11 @@ def likelihood_gradient(rbm: RBM, v_data: torch.Tensor, v_model: torch.Tensor, *
     """``<-∂F/∂θ>_data - <-∂F/∂θ>_model``: the log-likelihood gradient with the model average
     taken over the samples ``v_model`` (held fixed).  It is exactly ``-grad`` of
     ``mean F(v_data) - mean F(v_model)``.  Lecture 8 §2, homework 2."""
-    rbm.check_visible(v_data, "v_data")
+    check_rbm("rbm", rbm).check_visible(v_data, "v_data")
     rbm.check_visible(v_model, "v_model")
+    for name, v in (("v_data", v_data), ("v_model", v_model)):
+        if v.shape[0] == 0:
+            raise ValueError(f"{name}: expected at least one row, got {describe(v)}")
     biases = None if biases is None else rbm.check_biases(biases, v_data.shape[0])
     _check_per_row(biases, v_data.shape[0], v_model.shape[0])
     rows = torch.cat([v_data, v_model])
@@ -137,7 +141,9 @@ def _pcd_rows(rbm, v, chains, n_sweeps, biases, generator):
 
 
 def _check_common(rbm, v, n_sweeps, biases, generator) -> Biases | None:
-    rbm.check_visible(v)
+    check_rbm("rbm", rbm).check_visible(v)
+    if v.shape[0] == 0:
+        raise ValueError(f"v: expected at least one row (a batch of data), got {describe(v)}")
     check_positive_int("n_sweeps", n_sweeps)
     check_generator("generator", generator, like=v)
     return None if biases is None else rbm.check_biases(biases, v.shape[0])
@@ -243,8 +249,20 @@ def train_rbm(
     activity of each hidden unit (e.g. 0.1) with its ``sparsity_cost`` and the ``sparsity_decay``
     of the running activity estimate (see ``_PracticalUpdate``).  The velocity and the activity
     estimate start afresh at each call.  Lecture 8 §3.
+
+    **PCD-1 and scikit-learn.**  Each update averages the data rows with ``+lr / len(batch)`` and
+    the model chains with ``-lr / n_chains``.  scikit-learn's ``BernoulliRBM`` weights both by
+    ``lr / len(batch)``, so the two agree draw for draw (same uniforms, same parameters to
+    rounding) when ``batch_size`` divides the number of rows; on a short last batch scikit-learn
+    gives the chains the larger weight ``lr / len(batch)`` (tests/lib/test_rbm.py checks both).
+
+    The arguments are checked once per call, not once per step.  PCD-1 on a Bernoulli RBM runs
+    :func:`_pcd1_epoch` (when the recipe is off), the same arithmetic with the per-step overheads
+    taken out.
     """
-    rbm.check_visible(data, "data")
+    check_rbm("rbm", rbm).check_visible(data, "data")
+    if data.shape[0] == 0:
+        raise ValueError(f"data: expected at least one row to train on, got {describe(data)}")
     if method not in ("cd", "pcd"):
         raise ValueError(f"method: expected 'cd' or 'pcd', got {method!r}")
     check_positive_int("epochs", epochs)
@@ -257,31 +275,29 @@ def train_rbm(
         _check_fraction("sparsity_target", sparsity_target, lower_open=True, upper_open=True)
     check_positive_float("sparsity_cost", sparsity_cost, allow_zero=True)
     _check_fraction("sparsity_decay", sparsity_decay, upper_open=True)
+    if not isinstance(shuffle, bool):
+        raise TypeError(f"shuffle: expected True or False, got {describe(shuffle)}")
     check_generator("generator", generator, like=data)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback: expected a function callback(epoch, rbm) or None, got {describe(callback)}")
     if method == "pcd" and chains is None:
         chains = PersistentChains(rbm, batch_size)
     if chains is not None:
+        if not isinstance(chains, PersistentChains):
+            raise TypeError(f"chains: expected PersistentChains or None, got {describe(chains)}")
         rbm.check_hidden(chains.hidden, "chains.hidden")
     practical = momentum > 0 or weight_decay > 0 or sparsity_target is not None
     update = _PracticalUpdate(rbm, lr, momentum, weight_decay, sparsity_target, sparsity_cost,
                               sparsity_decay) if practical else None
-    biases = None                   # the model's own
-    weights = {}  # batch size -> lr * phase weights (the plain update), or the phase weights
+    fused = not practical and method == "pcd" and n_sweeps == 1 and _plain_bernoulli(rbm)
+    weights = {}                    # batch size -> the phase weights (× lr for the plain update)
     for epoch in range(epochs):
         with torch.no_grad():
-            for (batch,) in batches((data,), batch_size, shuffle=shuffle, generator=generator):
-                n = batch.shape[0]
-                if n not in weights:
-                    phase = _phase_weights(n, n if chains is None else chains.hidden.shape[0], data)
-                    weights[n] = phase if practical else lr * phase
-                if method == "pcd":
-                    rows, probs = _pcd_rows(rbm, batch, chains, n_sweeps, biases, generator)
-                else:
-                    rows, probs = _cd_rows(rbm, batch, n_sweeps, biases, generator)
-                if practical:
-                    update(rows, probs, weights[n], n)
-                else:
-                    rbm.ascend_(rows, probs, weights[n])
+            if fused:
+                _pcd1_epoch(rbm, data, chains, lr, batch_size, shuffle, generator)
+            else:
+                for (batch,) in batches((data,), batch_size, shuffle=shuffle, generator=generator):
+                    _step(rbm, batch, method, chains, n_sweeps, lr, generator, weights, update)
         if callback is not None:
             callback(epoch, rbm)
     return chains
@@ -294,3 +310,83 @@ def _check_fraction(name, value, *, lower_open=False, upper_open=False):
     if not ok:
         interval = ("(" if lower_open else "[") + "0, 1" + (")" if upper_open else "]")
         raise ValueError(f"{name}: expected a number in {interval}, got {describe(value)}")
+
+
+def _step(rbm, batch, method, chains, n_sweeps, lr, generator, weights, update=None) -> None:
+    """One update of train_rbm, ``θ += lr (<-∂F/∂θ>_batch - <-∂F/∂θ>_model)``, or with ``update``
+    (Hinton's recipe, ``_PracticalUpdate``) its step; ``weights`` caches the phase weights per
+    batch size (``lr ×`` them for the plain update)."""
+    n = batch.shape[0]
+    if n not in weights:
+        phase = _phase_weights(n, n if chains is None else chains.hidden.shape[0], batch)
+        weights[n] = phase if update is not None else lr * phase
+    if method == "pcd":
+        rows, probs = _pcd_rows(rbm, batch, chains, n_sweeps, None, generator)
+    else:
+        rows, probs = _cd_rows(rbm, batch, n_sweeps, None, generator)
+    if update is not None:
+        update(rows, probs, weights[n], n)
+    else:
+        rbm.ascend_(rows, probs, weights[n])
+
+
+_BERNOULLI_LAYERS = ("visible_input", "bias_input", "visible_probs", "sample_visible", "hidden_probs", "ascend_")
+_CHUNK_ELEMENTS = 2**16     # uniforms drawn ahead by _pcd1_epoch (small: the buffers stay in cache)
+
+
+def _plain_bernoulli(rbm) -> bool:
+    """True for a BernoulliRBM whose layers are BernoulliRBM's own (not a subclass's)."""
+    from ..models.rbm import BernoulliRBM
+
+    return isinstance(rbm, BernoulliRBM) and all(
+        getattr(type(rbm), name) is getattr(BernoulliRBM, name) for name in _BERNOULLI_LAYERS)
+
+
+def _pcd1_epoch(rbm, data, chains, lr, batch_size, shuffle, generator) -> None:
+    """One epoch of PCD-1 on a Bernoulli RBM: exactly train_rbm's generic step (``_pcd_rows`` then
+    ``ascend_``: the same products, in the same order, on the same uniforms), with its per-step
+    overheads taken out -- the full batches' uniforms drawn a chunk of steps at a time (a CPU
+    generator fills a tensor serially, so these are the numbers the step-by-step draws would
+    give; on CUDA they are other, equally random, numbers), every buffer and view made once,
+    no checks.  tests/lib/test_rbm.py checks it bit for bit against the generic step.
+
+    Step t, with model chains ``h`` (m, n_h) and the batch ``x_t`` (n, n_v):
+    ``v ~ σ(b + h Wᵀ)``, ``rows = [x_t; v]``, ``p = σ(c + rows W)``, ``h ~ p[n:]``, then
+    ``θ += rowsᵀ (w ⊙ p)`` with ``w = lr · (+1/n, …, -1/m, …)``.
+    """
+    W, b, c = rbm.W, rbm.b, rbm.c
+    n_v, n_h, m, n = rbm.n_visible, rbm.n_hidden, chains.hidden.shape[0], batch_size
+    like = dict(dtype=W.dtype, device=W.device)
+    if shuffle:                                       # the permutation batches() would draw
+        (data,) = next(batches((data,), data.shape[0], shuffle=True, generator=generator))
+    n_full = data.shape[0] // n
+    weights = lr * _phase_weights(n, m, W)
+    weights_col = weights[:, None]
+    visible = torch.empty(m, n_v, **like)             # σ(b + h Wᵀ)
+    probs = torch.empty(n + m, n_h, **like)           # σ(c + rows W)
+    weighted = torch.empty_like(probs)                # w ⊙ p
+    model_probs, probs_T, W_T = probs[n:], probs.T, W.T
+    h = chains.hidden
+    per_step = (n + m) * n_v + m * n_h
+    chunk = max(1, _CHUNK_ELEMENTS // per_step)
+    for start in range(0, n_full, chunk):
+        k = min(chunk, n_full - start)
+        uniform = torch.rand(k, m * (n_v + n_h), generator=generator, **like)   # per step: v's, then h's
+        rows = torch.empty(k, n + m, n_v, **like)     # [x_t; v_t], v_t starts as its uniforms
+        rows[:, :n] = data[start * n:(start + k) * n].reshape(k, n, n_v)
+        rows[:, n:] = uniform[:, :m * n_v].view(k, m, n_v)
+        hidden_uniform = uniform[:, m * n_v:].view(k, m, n_h).unbind(0)
+        model_rows = rows[:, n:].unbind(0)
+        rows_T = rows.transpose(1, 2).unbind(0)
+        for t, rows_t in enumerate(rows.unbind(0)):
+            torch.addmm(b, h, W_T, out=visible)
+            model_rows[t].lt_(visible.sigmoid_())                 # v ~ p(v | h), in place of its uniforms
+            torch.addmm(c, rows_t, W, out=probs).sigmoid_()           # p(h | rows)
+            h = hidden_uniform[t].lt_(model_probs)                    # the chains move on: h ~ p(h | v)
+            torch.mul(probs, weights_col, out=weighted)
+            b.addmv_(rows_T[t], weights)
+            W.addmm_(rows_T[t], weighted)
+            c.addmv_(probs_T, weights)
+    chains.hidden = h.clone() if n_full else h
+    if data.shape[0] > n_full * n:                    # the short last batch: the generic step
+        _step(rbm, data[n_full * n:], "pcd", chains, 1, lr, generator, {})

@@ -32,7 +32,7 @@ from typing import Callable, Sequence
 import torch
 from tqdm.auto import tqdm
 
-from .._checks import check_generator, check_positive_float, check_positive_int, describe
+from .._checks import check_bool, check_callable, check_generator, check_positive_float, check_positive_int, describe
 from ..samplers.langevin import frozen
 
 __all__ = ["History", "fit", "batches"]
@@ -74,6 +74,10 @@ def batches(tensors: Sequence[torch.Tensor], batch_size: int, *, shuffle: bool =
     if not isinstance(tensors, (tuple, list)) or not tensors or not all(isinstance(t, torch.Tensor) for t in tensors):
         raise TypeError(f"tensors: expected a tuple of tensors, got {describe(tensors)}")
     check_positive_int("batch_size", batch_size)
+    if len({t.shape[0] if t.dim() else None for t in tensors}) != 1 or tensors[0].dim() == 0:
+        raise ValueError(f"tensors: expected tensors with equal first dimension, got {[tuple(t.shape) for t in tensors]}")
+    check_bool("shuffle", shuffle)
+    check_generator("generator", generator)
     n, device = tensors[0].shape[0], tensors[0].device
     if shuffle:   # draw on the generator's device (a CUDA generator cannot fill a CPU tensor)
         order = torch.randperm(n, generator=generator, device=generator.device if generator is not None else device)
@@ -110,6 +114,8 @@ def fit(model: torch.nn.Module, loss_fn: Callable, data: Sequence[torch.Tensor],
     step.  ``callback(index, history)`` runs after each record (epoch or step index, from 0).
     Lecture 3 §3, Lecture 4 §3, Lecture 6 §8, Lecture 8 §6, Lecture 12 §2–3.
     """
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, got {describe(model)}")
     if not isinstance(data, (tuple, list)) or not data or not all(isinstance(t, torch.Tensor) for t in data):
         raise TypeError(f"data: expected a tuple of tensors, got {describe(data)}")
     if len({t.shape[0] for t in data}) != 1:
@@ -121,6 +127,7 @@ def fit(model: torch.nn.Module, loss_fn: Callable, data: Sequence[torch.Tensor],
         raise ValueError(f"record: expected 'epoch' or 'step', got {describe(record)}")
     if sample is not None and not callable(sample):
         raise TypeError(f"sample: expected a function sample(model, *batch) or None, got {describe(sample)}")
+    check_callable("loss_fn", loss_fn)
     n = data[0].shape[0]
     batch_size = n if batch_size is None else check_positive_int("batch_size", batch_size)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
