@@ -148,15 +148,16 @@ def command(kernel_argv: list[str], work: Path, conn_dir: Path, hw: str, limits:
         if os.path.exists(f):
             mkdirs(Path(f))
             args += ["--ro-bind", f, f]
+    # the private /tmp first: an environment that lives under /tmp (a clone in /tmp) is bound over it
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    size = ["--size", str(limits.tmp_mb * 1024 * 1024)] if sized else []
+    args += ["--perms", "01777", *size, "--tmpfs", "/tmp", "--perms", "01777", *size, "--tmpfs", "/dev/shm"]
     bound = readonly_paths() if readonly is None else readonly
     check_not_exposed(bound, [Path(s).resolve() for s in secret])
     for p in bound:
         if not any(str(p).startswith(d + "/") for d in SYSTEM_DIRS if os.path.isdir(d) and not os.path.islink(d)):
             mkdirs(p)
             args += ["--ro-bind", str(p), str(p)]
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    size = ["--size", str(limits.tmp_mb * 1024 * 1024)] if sized else []
-    args += ["--perms", "01777", *size, "--tmpfs", "/tmp", "--perms", "01777", *size, "--tmpfs", "/dev/shm"]
     args += ["--perms", "0755", "--dir", "/home", "--perms", "0777", *size, "--tmpfs", HOME]
     args += ["--bind", str(work), f"{HOME}/{hw}", "--chdir", f"{HOME}/{hw}"]
     mkdirs(conn_dir)

@@ -196,7 +196,7 @@ def test_a_widget_lecture_runs_and_its_slider_redraws_the_figure(lab, page, scre
     figure.wait_for()
     readout = slider.locator(".widget-readout")
     before, value_before = figure.get_attribute("src"), readout.text_content()
-    bring_into_view(page, explorer.locator(".widget-hbox").first)
+    bring_into_view(page, slider)                                           # the controls, for the screenshot
     page.screenshot(path=screenshots / "lab_widget_before.png")
 
     handle = bring_into_view(page, slider.locator(".noUi-handle"))

@@ -705,8 +705,9 @@ SPECS.update({
                                      epochs=I(2), lr=F(0.01), batch_size=I(2, none_ok=True)),
     "energylab.models.generator.GeneratorMLP.forward": Spec(lambda x, noise: GENMLP(x, noise),
                                                             x=T(XV[:, :3], like=True, inf_ok=True, empty=None),
-                                                            noise=T(torch.zeros(3, 1, dtype=D), like=True,
-                                                                    rows=True, inf_ok=True)),
+                                                            noise=T(torch.zeros(3, 1, dtype=D), rows=True, inf_ok=True,
+                                                                    bad={"on another device ('meta')":
+                                                                         torch.zeros(3, 1, dtype=D, device="meta")})),
     "energylab.models.hopfield.HopfieldNetwork": Spec(lambda n_units, dtype, device: hopfield.HopfieldNetwork(
                                                           n_units, dtype=dtype, device=device),
                                                       n_units=I(5), dtype=Dt(D), device=Dev()),

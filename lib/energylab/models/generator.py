@@ -73,7 +73,8 @@ class GeneratorMLP(nn.Module):
     in [0, 1] (:func:`energylab.models.mlp` with a sigmoid).  Lecture 6 §8, homework 4.
 
     ``forward(x, noise=None)``: ``x`` (N, x_dim), ``noise`` (N, noise_dim) ->
-    ``sigmoid(MLP([X, Z]))`` of shape (N, y_dim).  With ``noise_dim = 0`` the generator is a
+    ``sigmoid(MLP([X, Z]))`` of shape (N, y_dim); ``x`` has the parameters' dtype and device, the
+    noise their device (any floating dtype: a draw of ``torch.randn``, taken at x's dtype).  With ``noise_dim = 0`` the generator is a
     deterministic function of ``X`` -- one proposal per input, as in the lecture.
     """
 
@@ -97,10 +98,13 @@ class GeneratorMLP(nn.Module):
         if self.noise_dim > 0:
             if noise is None:
                 raise ValueError(f"noise: this generator needs noise of shape ({x.shape[0]}, {self.noise_dim}), got None")
-            check_like("noise", check_tensor("noise", noise, ndim=2, last_dim=self.noise_dim), x, "x")
+            check_tensor("noise", noise, ndim=2, last_dim=self.noise_dim)
+            if noise.device != x.device or not noise.is_floating_point():
+                raise TypeError(f"noise: expected floating-point noise on {x.device} like x, got {describe(noise)}")
             if noise.shape[0] != x.shape[0]:
                 raise ValueError(f"noise: expected {x.shape[0]} rows like x, got {describe(noise)}")
-            x = torch.cat([x, noise], dim=-1)
+            # a random draw, not data: torch.randn's float32 default is taken at x's dtype
+            x = torch.cat([x, noise.to(x.dtype)], dim=-1)
         return torch.sigmoid(self.net(x))
 
 
