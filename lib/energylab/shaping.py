@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from . import losses
-from ._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from ._checks import check_generator, check_positive_float, check_positive_int, check_probability, check_tensor, describe
 from .gibbs import Grid
 from .train import History, fit
 
@@ -46,8 +46,7 @@ def contrastive_points(data: torch.Tensor, k: int, *, bounds: tuple, near_fracti
     check_tensor("data", data, ndim=2)
     k = check_positive_int("k", k)
     check_positive_float("noise_std", noise_std)
-    if not 0 <= near_fraction <= 1:
-        raise ValueError(f"near_fraction: expected a number in [0, 1], got {describe(near_fraction)}")
+    check_probability("near_fraction", near_fraction)
     if not (isinstance(bounds, (tuple, list)) and len(bounds) == 2):
         raise ValueError(f"bounds: expected (low, high), got {describe(bounds)}")
     check_generator("generator", generator, like=data)
