@@ -21,7 +21,8 @@ from typing import NamedTuple
 
 import torch
 
-from ._checks import check_generator, check_like, check_positive_float, check_positive_int, check_tensor, describe
+from ._checks import (check_callable, check_generator, check_like, check_positive_float, check_positive_int, check_tensor,
+                      describe)
 from .energies import GaussianMixtureEnergy
 
 __all__ = ["GaussianFit", "forward_kl_fit", "reverse_kl_fit", "kl_on_grid", "js_on_grid"]
@@ -35,8 +36,10 @@ class GaussianFit(NamedTuple):
 
     def log_prob(self, y: torch.Tensor) -> torch.Tensor:
         """``log N(y; mean, cov)``: (N, D) -> (N,).  Lecture 11 §4."""
-        check_tensor("y", y, ndim=2, last_dim=self.mean.shape[0])
-        return torch.distributions.MultivariateNormal(self.mean, self.cov).log_prob(y)
+        check_like("y", check_tensor("y", y, ndim=2, last_dim=self.mean.shape[0]), self.mean, "the fit's mean")
+        if y.shape[0] == 0:
+            return y.new_zeros(0)
+        return torch.distributions.MultivariateNormal(self.mean, self.cov, validate_args=False).log_prob(y)   # NaN out
 
 
 def forward_kl_fit(mixture: GaussianMixtureEnergy) -> GaussianFit:
@@ -68,6 +71,7 @@ def reverse_kl_fit(energy, mean: torch.Tensor, *, std: float = 1.0, n_steps: int
     Starts at ``N(mean, std² I)``; which mode it ends in depends on that start.
     Returns the fit and the per-step estimates of ``E_q[E] − H[q]`` (n_steps,).  Lecture 11 §4.
     """
+    check_callable("energy", energy)
     check_tensor("mean", mean, ndim=1)
     check_positive_float("std", std)
     check_positive_int("n_steps", n_steps)

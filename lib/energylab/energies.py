@@ -58,6 +58,7 @@ class GaussianMixtureEnergy(nn.Module):
     def log_components(self, y: torch.Tensor) -> torch.Tensor:
         """``log π_k + log N(y; μ_k, σ_k² I)``, shape (N, K).
         Library only: the per-component terms of forward."""
+        y = check_like("y", _check_y(y, self.means.shape[1]), self.means, "the means")
         D = self.means.shape[1]
         sq = (y[:, None, :] - self.means).square().sum(-1)                  # (N, K)
         return (self.weights.log() - sq / (2 * self.stds ** 2)
@@ -109,7 +110,7 @@ class RingEnergy(nn.Module):
     def latent_energy(self, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """``E(y, z)`` for every point and every angle: y (N, 2), z (M,) -> (N, M).  Lecture 3 §5."""
         y = _check_y(y, 2)
-        check_tensor("z", z, ndim=1)
+        check_like("z", check_tensor("z", z, ndim=1), y, "y")
         centres = self.radius * torch.stack([torch.cos(z), torch.sin(z)], dim=-1)   # (M, 2)
         return (y[:, None, :] - centres).square().sum(-1) / (2 * self.width ** 2)
 
@@ -152,11 +153,12 @@ class BishopInverseEnergy(nn.Module):
     def forward_map(y: torch.Tensor) -> torch.Tensor:
         """``f(y) = y + 0.3 sin(2π y)``.
         Library only: the forward map itself, for tests and exercises (Lecture 3 §1)."""
+        check_tensor("y", y)
         return y + 0.3 * torch.sin(2 * math.pi * y)
 
     def forward(self, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         y = _check_y(y, 1)
-        x = check_tensor("x", x, ndim=2, last_dim=1)
+        x = check_like("x", check_tensor("x", x, ndim=2, last_dim=1), y, "y")
         if x.shape[0] not in (1, y.shape[0]):
             raise ValueError(f"x: expected shape (1, 1) or ({y.shape[0]}, 1), got {describe(x)}")
         return (x - self.forward_map(y))[:, 0].square() / (2 * self.noise ** 2)

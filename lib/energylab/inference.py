@@ -18,6 +18,7 @@ e.g. ``lambda y: model(y, x.expand(len(y), -1))``.
 """
 from __future__ import annotations
 
+import math
 from typing import Callable, NamedTuple, Sequence
 
 import torch
@@ -109,12 +110,20 @@ def distinct_minima(points: torch.Tensor, energies: torch.Tensor, *, tol: float 
     if energies.shape[0] != points.shape[0]:
         raise ValueError(f"energies: expected shape ({points.shape[0]},) to match points, got {describe(energies)}")
     tol = check_positive_float("tol", tol)
+    if points.shape[0] == 0:
+        raise ValueError(f"points: expected at least one end point, got {describe(points)}")
+    if bool(energies.isnan().any()):
+        raise ValueError("energies: expected no NaN (the grouping keeps the lowest point; a NaN would be lost)")
+    if max_energy is not None and (isinstance(max_energy, bool) or not isinstance(max_energy, (int, float))
+                                   or not math.isfinite(max_energy)):
+        raise ValueError(f"max_energy: expected None or a finite number, got {describe(max_energy)}")
     remaining = torch.ones_like(energies, dtype=torch.bool)
     kept, kept_e, counts = [], [], []
     while remaining.any():                                   # one pass per distinct minimum
         masked = torch.where(remaining, energies, torch.full_like(energies, float("inf")))
         best = int(masked.argmin())
         near = remaining & ((points - points[best]).norm(dim=-1) <= tol)
+        near[best] = True                                    # even a NaN point leaves (no endless loop)
         kept.append(points[best])
         kept_e.append(energies[best])
         counts.append(int(near.sum()))
@@ -134,6 +143,8 @@ def find_minima(energy: Callable, starts: torch.Tensor, *, n_steps: int = 200, s
     :func:`distinct_minima`.  The returned ``Minima.descent`` keeps the trajectories.  Lecture 3 §2."""
     descent = gradient_descent(energy, starts, n_steps=n_steps, step_size=step_size, grad_clip=grad_clip,
                                bounds=bounds)
+    if bool(descent.energies.isnan().any()):
+        raise ValueError("starts: gradient descent reached NaN energies from some starts (NaN or inf entries?)")
     minima = distinct_minima(descent.y, descent.energies, tol=tol, max_energy=max_energy)
     return minima._replace(descent=descent)
 

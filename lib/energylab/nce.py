@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_tensor, describe
+from ._checks import check_input, check_like, check_tensor, describe
 
 __all__ = ["nce_loss", "SelfNormalisedEnergy"]
 
@@ -39,11 +39,14 @@ def nce_loss(log_p_data: torch.Tensor, log_q_data: torch.Tensor, log_p_noise: to
     """
     for name, value in (("log_p_data", log_p_data), ("log_q_data", log_q_data),
                         ("log_p_noise", log_p_noise), ("log_q_noise", log_q_noise)):
-        check_tensor(name, value, ndim=1)
-    if log_q_data.shape != log_p_data.shape or log_q_noise.shape != log_p_noise.shape:
-        raise ValueError(f"log_q_data, log_q_noise: expected the shapes of log_p_data {tuple(log_p_data.shape)} "
-                         f"and log_p_noise {tuple(log_p_noise.shape)}, got {describe(log_q_data)} and "
-                         f"{describe(log_q_noise)}")
+        check_like(name, check_tensor(name, value, ndim=1), log_p_data, "log_p_data")
+    for name, value in (("log_p_data", log_p_data), ("log_p_noise", log_p_noise)):
+        if value.shape[0] == 0:
+            raise ValueError(f"{name}: expected at least one point, got {describe(value)}")
+    for name, value, like, owner in (("log_q_data", log_q_data, log_p_data, "log_p_data"),
+                                     ("log_q_noise", log_q_noise, log_p_noise, "log_p_noise")):
+        if value.shape != like.shape:
+            raise ValueError(f"{name}: expected the shape of {owner} {tuple(like.shape)}, got {describe(value)}")
     nu = log_p_noise.shape[0] / log_p_data.shape[0]
     log_nu = torch.log(torch.tensor(nu, dtype=log_p_data.dtype, device=log_p_data.device))
     g_data = log_p_data - log_q_data - log_nu
@@ -66,8 +69,8 @@ class SelfNormalisedEnergy(nn.Module):
         self.log_z = nn.Parameter(torch.zeros(()))
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
-        return self.energy(y)
+        return self.energy(check_input("y", y, self.energy))
 
     def log_prob(self, y: torch.Tensor) -> torch.Tensor:
         """``−E(y) − c``: the model's log-density once NCE has fitted ``c``.  Lecture 4 §7."""
-        return -self.energy(y) - self.log_z
+        return -self(y) - self.log_z

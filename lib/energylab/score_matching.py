@@ -35,9 +35,16 @@ from typing import Callable
 
 import torch
 
-from ._checks import check_generator, check_positive_float, check_tensor, describe
+from ._checks import check_callable, check_generator, check_positive_float, check_same_shape, check_tensor, describe
 
 __all__ = ["score_matching_loss", "denoising_score_matching_loss"]
+
+
+def _check_data(energy, y: torch.Tensor) -> None:
+    check_callable("energy", energy)
+    check_tensor("y", y, ndim=2)
+    if y.shape[0] == 0:
+        raise ValueError(f"y: expected at least one data point, got {describe(y)}")
 
 
 def _input_gradient(energy: Callable, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -56,7 +63,7 @@ def score_matching_loss(energy: Callable, y: torch.Tensor) -> torch.Tensor:
     ``y`` (N, D) data.  Its minimiser over a family containing the data's energy is that energy
     (up to a constant); for Gaussian energies it is the sample mean and covariance exactly.
     """
-    check_tensor("y", y, ndim=2)
+    _check_data(energy, y)
     with torch.enable_grad():
         y, grad = _input_gradient(energy, y)                               # (N, D)
         laplacian = sum(torch.autograd.grad(grad[:, d].sum(), y, create_graph=True)[0][:, d]
@@ -71,13 +78,13 @@ def denoising_score_matching_loss(energy: Callable, y: torch.Tensor, noise_std: 
 
     Minimised by ``E`` whose score is that of the data blurred by ``N(0, σ² I)``.
     """
-    check_tensor("y", y, ndim=2)
+    _check_data(energy, y)
     sigma = check_positive_float("noise_std", noise_std)
+    check_generator("generator", generator, like=y)
     if noise is None:
-        check_generator("generator", generator, like=y)
         noise = torch.randn(y.shape, generator=generator, dtype=y.dtype, device=y.device)
-    elif not isinstance(noise, torch.Tensor) or noise.shape != y.shape:
-        raise ValueError(f"noise: expected a tensor of shape {tuple(y.shape)} like y, got {describe(noise)}")
+    else:
+        check_same_shape("noise", noise, y, "y")
     with torch.enable_grad():
         _, grad = _input_gradient(energy, y + sigma * noise)
         return 0.5 * (sigma * grad - noise).square().sum(-1).mean()

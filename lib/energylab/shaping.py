@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from . import losses
-from ._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from ._checks import (check_bool, check_generator, check_input, check_like, check_positive_float, check_positive_int,
+                      check_probability, check_tensor, describe)
 from .gibbs import Grid
 from .train import History, fit
 
@@ -46,8 +47,7 @@ def contrastive_points(data: torch.Tensor, k: int, *, bounds: tuple, near_fracti
     check_tensor("data", data, ndim=2)
     k = check_positive_int("k", k)
     check_positive_float("noise_std", noise_std)
-    if not 0 <= near_fraction <= 1:
-        raise ValueError(f"near_fraction: expected a number in [0, 1], got {describe(near_fraction)}")
+    check_probability("near_fraction", near_fraction)
     if not (isinstance(bounds, (tuple, list)) and len(bounds) == 2):
         raise ValueError(f"bounds: expected (low, high), got {describe(bounds)}")
     check_generator("generator", generator, like=data)
@@ -108,8 +108,15 @@ def train_energy(model: nn.Module, data: torch.Tensor, loss: str, *,
     InfoNCE.  ``snapshot_points`` (P, D) are scored (no grad) before step 1 (step 0) and after
     each step listed in ``snapshot_steps``.
     """
-    check_tensor("data", data, ndim=2)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module (an energy), got {describe(model)}")
+    check_input("data", data, model, ndim=2)
     n_steps = check_positive_int("n_steps", n_steps)
+    check_positive_float("margin", margin, allow_zero=True)
+    check_positive_float("beta", beta)
+    check_bool("progress", progress)
+    if not isinstance(loss, str):
+        raise TypeError(f"loss: expected the name of a loss, got {describe(loss)}")
     if loss == "energy":
         if negatives is not None:
             raise ValueError(f"negatives: the energy loss uses none, got {describe(negatives)}")
@@ -122,7 +129,13 @@ def train_energy(model: nn.Module, data: torch.Tensor, loss: str, *,
             raise TypeError(f"negatives: loss {loss!r} needs a Grid of every answer, got {describe(negatives)}")
     else:
         raise ValueError(f"loss: expected 'energy' or one of {SAMPLED_LOSSES + EXHAUSTIVE_LOSSES}, got {loss!r}")
-    if snapshot_steps and snapshot_points is None:
+    if not (isinstance(snapshot_steps, (tuple, list, range))
+            and all(type(step) is int and 1 <= step <= n_steps for step in snapshot_steps)):
+        raise ValueError(f"snapshot_steps: expected a sequence of steps in [1, {n_steps}], got {describe(snapshot_steps)}")
+    if snapshot_points is not None:
+        check_like("snapshot_points", check_tensor("snapshot_points", snapshot_points, ndim=2, last_dim=data.shape[1]),
+                   data, "data")
+    elif snapshot_steps:
         raise ValueError("snapshot_points: snapshot_steps were given, so points to score are needed, got None")
     snapshots: dict[int, torch.Tensor] = {}
 

@@ -131,7 +131,7 @@ def test_models_say_which_dtype_they_want():
         model.unary(np.zeros((2, 4, 2)))
     reader = DigitStringReader(hidden=4)
     images, widths = torch.zeros(2, 8, 10, dtype=torch.float64), torch.tensor([5, 10])
-    with pytest.raises(TypeError, match="canvases: expected dtype torch.float32"):
+    with pytest.raises(TypeError, match="images: expected dtype torch.float32"):
         reader.read(images, widths)
     with pytest.raises(TypeError, match="reading"):
         string_accuracy((1, 2), torch.zeros(2, 2, dtype=torch.long), torch.zeros(2, dtype=torch.long))

@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import check_dtype, check_generator, check_positive_float, check_positive_int, check_tensor
+from .._checks import check_dtype, check_generator, check_like, check_positive_float, check_positive_int, check_tensor
 
 #: Seager et al. (2007) Table 3: (m1 [Earth masses], r1 [Earth radii], k1, k2, k3)
 MATERIALS: dict[str, tuple[float, float, float, float, float]] = {
@@ -74,7 +74,7 @@ def planet_radius(mass: torch.Tensor, fractions: torch.Tensor) -> torch.Tensor:
     (iron, rock, water), each row summing to one.  Returns (N,) in Earth radii.
     """
     check_tensor("mass", mass, ndim=1)
-    check_tensor("fractions", fractions, ndim=2, last_dim=3)
+    check_like("fractions", check_tensor("fractions", fractions, ndim=2, last_dim=3), mass, "mass")
     if fractions.shape[0] != mass.shape[0]:
         raise ValueError(f"fractions: expected {mass.shape[0]} rows (one per mass), got {fractions.shape[0]}")
     if (fractions < 0).any() or not torch.allclose(fractions.sum(-1), torch.ones_like(mass), atol=1e-5):

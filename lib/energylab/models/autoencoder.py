@@ -28,7 +28,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_generator, check_input, check_positive_float, check_positive_int, check_same_shape, check_tensor, describe
 from .mlp import check_widths, mlp
 
 __all__ = ["DenoisingAutoencoder"]
@@ -56,8 +56,8 @@ class DenoisingAutoencoder(nn.Module):
         self.net = mlp(2 * dim, check_widths("hidden", hidden), dim, activation=nn.SiLU)
 
     def forward(self, y_tilde: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        check_tensor("y_tilde", y_tilde, ndim=2, last_dim=self.dim)
-        mask = torch.zeros_like(y_tilde) if mask is None else mask.to(y_tilde.dtype)
+        check_input("y_tilde", y_tilde, self, ndim=2, last_dim=self.dim)
+        mask = torch.zeros_like(y_tilde) if mask is None else check_same_shape("mask", mask, y_tilde, "y_tilde")
         return self.net(torch.cat([y_tilde * (1 - mask), mask], dim=-1))
 
     def corrupt(self, y: torch.Tensor, *, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -76,6 +76,7 @@ class DenoisingAutoencoder(nn.Module):
 
     def loss(self, y: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """``mean |r(ỹ) − y|²`` over the batch (masked: over the hidden coordinates only).  Lecture 4 §7."""
+        check_input("y", y, self, ndim=2, last_dim=self.dim)
         y_tilde, mask = self.corrupt(y, generator=generator)
         error = (self(y_tilde, mask) - y).square()                        # (N, D)
         if self.corruption == "mask":
@@ -84,7 +85,7 @@ class DenoisingAutoencoder(nn.Module):
 
     def energy(self, y: torch.Tensor) -> torch.Tensor:
         """Reconstruction error of clean answers (see the module docstring): (N, D) -> (N,).  Lecture 4 §7."""
-        check_tensor("y", y, ndim=2, last_dim=self.dim)
+        check_input("y", y, self, ndim=2, last_dim=self.dim)
         if self.corruption == "gaussian":
             return (self(y) - y).square().sum(-1)
         eye = torch.eye(self.dim, dtype=y.dtype, device=y.device)         # hide one coordinate at a time

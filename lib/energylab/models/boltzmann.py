@@ -116,6 +116,8 @@ class BoltzmannMachine(nn.Module):
         """``p(s_i = 1 | s_{-i}) = sigma(sum_j W_ij s_j + b_i)``, shape (B,).
         Library only: one unit's conditional, for the tests of the sampler."""
         self._check_states(states)
+        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < self.n_units:
+            raise ValueError(f"i: expected a unit index in [0, {self.n_units - 1}], got {describe(i)}")
         return torch.sigmoid(states @ self.W[:, i] + self.b[i])
 
     def random_states(self, n_chains: int, *, generator=None) -> torch.Tensor:
@@ -220,8 +222,10 @@ def boltzmann_gradient(
     (C, n) run ``n_sweeps`` more sweeps of all units. Returns the gradient
     (clamped minus free correlations) and the updated free chains.
     """
-    check_tensor("visible", visible, ndim=2, last_dim=bm.n_visible)
-    bm._check_states(free_chains, "free_chains")
+    if not isinstance(bm, BoltzmannMachine):
+        raise TypeError(f"bm: expected a BoltzmannMachine, got {describe(bm)}")
+    bm._check_visible(visible)                                         # 0/1, like the model (Gibbs needs 0/1 states)
+    _check_binary("free_chains", bm._check_states(free_chains, "free_chains"))
     check_positive_int("n_sweeps", n_sweeps)
     clamped = bm.gibbs(bm.clamp(visible, generator=generator), n_sweeps, clamp_visible=True, generator=generator)
     free_chains = bm.gibbs(free_chains, n_sweeps, generator=generator)

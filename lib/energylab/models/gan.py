@@ -158,6 +158,13 @@ def optimal_discriminator_logit(log_p_data: torch.Tensor, log_p_model: torch.Ten
     return log_p_data - log_p_model
 
 
+def _check_players(sampler, discriminator) -> None:
+    if not isinstance(sampler, SamplerNet):
+        raise TypeError(f"sampler: expected a SamplerNet, got {describe(sampler)}")
+    if not isinstance(discriminator, Discriminator):
+        raise TypeError(f"discriminator: expected a Discriminator, got {describe(discriminator)}")
+
+
 def gan_losses(sampler: SamplerNet, discriminator: Discriminator, x: torch.Tensor, *, kind: str = "non_saturating",
                generator: torch.Generator | None = None) -> dict:
     """One mini-batch of the game for ONE optimiser over both networks (a simultaneous step).
@@ -168,7 +175,10 @@ def gan_losses(sampler: SamplerNet, discriminator: Discriminator, x: torch.Tenso
     Returns ``loss`` and, for the history, ``d_loss``, ``g_loss``, ``d_real`` and ``d_fake``
     (the mean ``D`` on data and on samples).  Lecture 11 §7.
     """
+    _check_players(sampler, discriminator)
     check_tensor("x", x, ndim=2, last_dim=discriminator.x_dim)
+    if x.shape[0] == 0:
+        raise ValueError(f"x: expected at least one row, got {describe(x)}")
     fake = sampler(sampler.sample_noise(x.shape[0], generator=generator))        # (N, x_dim)
     real_logits, fake_logits = discriminator(x), discriminator(fake.detach())
     d_loss = discriminator_loss(real_logits, fake_logits)
@@ -188,9 +198,15 @@ def train_gan(sampler: SamplerNet, discriminator: Discriminator, x: torch.Tensor
     default to (0.5, 0.999) as usual for games.  Returns the per-epoch
     :class:`~energylab.train.History` (``loss``, ``d_loss``, ``g_loss``, ``d_real``, ``d_fake``).  Lecture 11 §5, §7.
     """
+    _check_players(sampler, discriminator)
     check_tensor("x", x, ndim=2)
+    if x.shape[0] == 0:
+        raise ValueError(f"x: expected at least one row to train on, got {describe(x)}")
     check_positive_float("lr", lr)
     check_positive_float("lr_ratio", lr_ratio)
+    if not (isinstance(betas, tuple) and len(betas) == 2 and all(
+            isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in betas)):
+        raise ValueError(f"betas: expected Adam's (beta1, beta2), each in [0, 1), got {describe(betas)}")
     check_generator("generator", generator, like=x)
     if kind not in SAMPLER_LOSSES:
         raise ValueError(f"kind: expected one of {SAMPLER_LOSSES}, got {kind!r}")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import torch
 
 from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float, check_positive_int,
-                       check_tensor, describe)
+                       check_probability, check_tensor, describe)
 
 __all__ = [
     "hebbian_weights",
@@ -252,9 +252,15 @@ def capacity_curve(
     """
     check_positive_int("n_units", n_units)
     check_positive_int("n_trials", n_trials)
+    check_positive_int("n_sweeps", n_sweeps)
+    check_probability("flip_fraction", flip_fraction)
+    if hasattr(loads, "tolist"):                                     # a tensor or a numpy array of loads
+        loads = loads.tolist()
+    if not isinstance(loads, (tuple, list, range)) or not loads:
+        raise TypeError(f"loads: expected a non-empty sequence of loads P / N, got {describe(loads)}")
     sizes = []
     for alpha in loads:
-        check_positive_float("loads", float(alpha))
+        check_positive_float("loads", alpha)
         sizes.append(max(1, round(alpha * n_units)))
     # every (load, trial) is its own network; all of them settle together, one row per pattern
     patterns = [random_patterns(p, n_units, generator=generator) for p in sizes for _ in range(n_trials)]

@@ -78,8 +78,14 @@ class MixtureParams(NamedTuple):
 
     def select(self, rows) -> "MixtureParams":
         """The mixtures for a subset of the batch (an index, slice or mask)."""
+        n = self.log_alpha.shape[0]
+        if isinstance(rows, bool) or not isinstance(rows, (int, slice, torch.Tensor)) or (
+                isinstance(rows, torch.Tensor) and (rows.is_floating_point() or rows.is_complex() or rows.dim() != 1)):
+            raise TypeError(f"rows: expected an int, a slice, or a 1-D integer or boolean tensor, got {describe(rows)}")
         if isinstance(rows, int):
-            rows = slice(rows, rows + 1)
+            if not -n <= rows < n:
+                raise ValueError(f"rows: expected an index in [-{n}, {n - 1}], got {rows}")
+            rows = slice(rows, rows + 1) if rows != -1 else slice(rows, None)
         return MixtureParams(self.log_alpha[rows], self.mu[rows], self.log_sigma[rows])
 
 
@@ -309,7 +315,10 @@ class MixtureDensityNetwork(nn.Module):
     @torch.no_grad()
     def modes(self, x: torch.Tensor, **kwargs) -> Modes:
         """The distinct modes of ``p(y | x)``, most probable first (see :func:`mixture_modes`).  Lecture 2 §3–4."""
-        return mixture_modes(self(x), **kwargs)
+        params = self(x)
+        if x.shape[0] == 0:
+            raise ValueError(f"x: expected at least one row to find modes for, got {describe(x)}")
+        return mixture_modes(params, **kwargs)
 
     @torch.no_grad()
     def density_grid(self, y_grid: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -318,6 +327,7 @@ class MixtureDensityNetwork(nn.Module):
         Used for heat maps of the conditional density.  Lecture 2 §3–4.
         """
         params = self(x)
-        check_tensor("y_grid", y_grid, ndim=2, last_dim=self.out_features)
+        check_like("y_grid", check_tensor("y_grid", y_grid, ndim=2, last_dim=self.out_features), params.mu,
+                   "the model's parameters")
         y = y_grid.unsqueeze(1).expand(-1, x.shape[0], -1)                # (G, B, D)
         return mixture_log_prob(params, y).exp()

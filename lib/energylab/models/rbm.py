@@ -400,6 +400,8 @@ class GaussianBernoulliRBM(RBM):
     def energy(self, v: torch.Tensor, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``E(v, h) = Σ_i (v_i - b_i)² / 2σ_i² - (v/σ)^T W h - c^T h``, shape (B,).  Lecture 8 §6."""
         self.check_visible(v), self.check_hidden(h)
+        if h.shape[0] != v.shape[0]:
+            raise ValueError(f"h: expected {v.shape[0]} rows like v, got {describe(h)}")
         b, c = self.check_biases(biases, v.shape[0])
         quad = (((v - b) / self.sigma) ** 2).sum(-1) / 2
         return quad - ((self.visible_input(v) @ self.W) * h).sum(-1) - _dot(h, c)
@@ -412,6 +414,7 @@ class GaussianBernoulliRBM(RBM):
     def sample_visible(self, h: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
         """``v ~ N(b + σ ⊙ W h, σ²)``, shape (B, n_v).  Lecture 8 §6."""
         mean = self.visible_mean(h, biases=biases)
+        check_generator("generator", generator, like=mean)
         noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype, device=mean.device)
         return mean + self.sigma * noise
 

@@ -64,6 +64,11 @@ __all__ = ["SBNGradient", "delta_rule", "bernoulli_log_prob", "SigmoidBeliefNet"
 def bernoulli_log_prob(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     """``Σ_i log Bernoulli(x_i; σ(logit_i)) = Σ_i [x_i · logit_i − softplus(logit_i)]`` over the
     last dimension, in log space (no ``log σ`` that underflows).  Shapes broadcast.  Lecture 10 §1."""
+    check_like("logits", check_tensor("logits", logits), check_tensor("x", x), "x")
+    try:
+        torch.broadcast_shapes(x.shape, logits.shape)
+    except RuntimeError:
+        raise ValueError(f"logits: expected a shape that broadcasts with x {tuple(x.shape)}, got {describe(logits)}") from None
     return (x * logits - F.softplus(logits)).sum(-1)
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor
+from .._checks import check_generator, check_like, check_positive_float, check_positive_int, check_tensor, describe
 
 __all__ = ["soft_threshold", "SparseCoding"]
 
@@ -39,6 +39,11 @@ def soft_threshold(v: torch.Tensor, threshold: float | torch.Tensor) -> torch.Te
     """``S_t(v) = sign(v) max(|v| - t, 0)``, the proximal step of ``t |v|`` (Lecture 4 §7's formula).
     Library only: the shrinkage inside :meth:`SparseCoding.codes`, public for the tests' closed forms."""
     check_tensor("v", v)
+    if isinstance(threshold, torch.Tensor):
+        if not threshold.is_floating_point() or threshold.dim() != 0 or bool(threshold < 0):
+            raise ValueError(f"threshold: expected a number >= 0 or a 0-dim floating tensor >= 0, got {describe(threshold)}")
+    else:
+        check_positive_float("threshold", threshold, allow_zero=True)
     return torch.sign(v) * torch.relu(v.abs() - threshold)
 
 
@@ -62,12 +67,15 @@ class SparseCoding(nn.Module):
         self.dictionary = nn.Parameter(atoms / atoms.norm(dim=0, keepdim=True))     # W, (D, K)
 
     def _check_y(self, y: torch.Tensor) -> torch.Tensor:
-        return check_tensor("y", y, ndim=2, last_dim=self.dictionary.shape[0])
+        check_tensor("y", y, ndim=2, last_dim=self.dictionary.shape[0])
+        return check_like("y", y, self.dictionary, "the dictionary")
 
     def latent_energy(self, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """``E(y, z) = ½|y − W z|² + λ|z|₁`` for codes z (N, K): returns (N,).  Lecture 4 §7."""
         self._check_y(y)
-        check_tensor("z", z, ndim=2, last_dim=self.dictionary.shape[1])
+        check_like("z", check_tensor("z", z, ndim=2, last_dim=self.dictionary.shape[1]), self.dictionary, "the dictionary")
+        if z.shape[0] != y.shape[0]:
+            raise ValueError(f"z: expected one code per row of y ({y.shape[0]} rows), got {describe(z)}")
         residual = y - z @ self.dictionary.T                                          # (N, D)
         return 0.5 * residual.square().sum(-1) + self.sparsity * z.abs().sum(-1)
 

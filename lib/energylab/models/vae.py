@@ -45,7 +45,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import (check_generator, check_input, check_like, check_positive_float, check_positive_int,
+from .._checks import (check_bool, check_generator, check_input, check_like, check_positive_float, check_positive_int,
                        check_same_shape, check_tensor, describe)
 from ..train import History, fit
 from .mlp import mlp                         # the library's one MLP builder (Linear + SiLU)
@@ -190,8 +190,11 @@ class BernoulliDecoder(nn.Module):
         return torch.sigmoid(self(z))
 
     def sample(self, z: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Binary images drawn from ``p_θ(x | z)``.  Lecture 11 §6 (``VAE.sample(mean=False)``)."""
-        return torch.bernoulli(self.mean(z), generator=generator)
+        """Binary images drawn from ``p_θ(x | z)`` (a NaN probability gives a NaN pixel).  Lecture 11 §6
+        (``VAE.sample(mean=False)``)."""
+        p = self.mean(z)
+        check_generator("generator", generator, like=p)
+        return torch.bernoulli(p.nan_to_num(0.0), generator=generator) + p * 0     # + 0 (NaN where p is)
 
 
 class GaussianDecoder(nn.Module):
@@ -228,6 +231,7 @@ class GaussianDecoder(nn.Module):
     def sample(self, z: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """``m_θ(z) + σ ε``.  Lecture 11 §5 (``VAE.sample(mean=False)``)."""
         m = self(z)
+        check_generator("generator", generator, like=m)
         sigma = torch.exp(torch.as_tensor(self.log_sigma, dtype=m.dtype, device=m.device))
         return m + sigma * torch.randn(m.shape, generator=generator, dtype=m.dtype, device=m.device)
 
@@ -238,6 +242,18 @@ def _rows_like(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     if out.dim() < 2 or out.shape[-2] != x.shape[0]:
         raise ValueError(f"x: expected {out.shape[-2] if out.dim() >= 2 else 1} rows like z, got {describe(x)}")
     return out
+
+
+def _check_vae_part(name: str, module) -> None:
+    if not isinstance(module, nn.Module) or not isinstance(getattr(module, "latent_dim", None), int):
+        raise TypeError(f"{name}: expected a module with an int latent_dim (GaussianEncoder, BernoulliDecoder, "
+                        f"GaussianDecoder), got {describe(module)}")
+
+
+def _check_vae(vae) -> "VAE":
+    if not isinstance(vae, VAE):
+        raise TypeError(f"vae: expected an energylab.models.VAE, got {describe(vae)}")
+    return vae
 
 
 def _check_decoder(decoder):
@@ -299,7 +315,9 @@ class VAE(nn.Module):
 
     def __init__(self, encoder: GaussianEncoder, decoder: nn.Module):
         super().__init__()
+        _check_vae_part("encoder", encoder)
         _check_decoder(decoder)
+        _check_vae_part("decoder", decoder)
         if encoder.latent_dim != decoder.latent_dim:
             raise ValueError(f"decoder: expected latent_dim {encoder.latent_dim} like the encoder, "
                              f"got {decoder.latent_dim}")
@@ -335,6 +353,7 @@ class VAE(nn.Module):
         """``n`` samples: ``z ~ N(0, I)``, then the decoder mean (``mean=True``) or a draw of ``p_θ(x | z)``.
         Lecture 11 §5–§6."""
         check_positive_int("n", n)
+        check_bool("mean", mean)
         p = next(self.parameters())
         check_generator("generator", generator, like=p)
         z = torch.randn(n, self.latent_dim, generator=generator, dtype=p.dtype, device=p.device)
@@ -350,7 +369,10 @@ def train_vae(vae: VAE, x: torch.Tensor, *, epochs: int = 50, lr: float = 1e-3, 
     Returns the per-epoch :class:`~energylab.train.History`: ``loss`` (= −ELBO),
     ``reconstruction`` (``E_q log p(x | z)``) and ``kl``.  Lecture 11 §5–§6.
     """
+    _check_vae(vae)
     check_tensor("x", x, ndim=2)
+    if x.shape[0] == 0:
+        raise ValueError(f"x: expected at least one row to train on, got {describe(x)}")
     check_generator("generator", generator, like=x)
 
     def loss_fn(model, xb):
@@ -368,6 +390,7 @@ def train_vae(vae: VAE, x: torch.Tensor, *, epochs: int = 50, lr: float = 1e-3, 
 def latent_traversal(vae: VAE, z: torch.Tensor, dim: int, values: torch.Tensor) -> torch.Tensor:
     """Decoder means along one latent axis: ``z`` (latent_dim,) with coordinate ``dim`` set to each
     of ``values`` (M,) -> (M, x_dim).  Lecture 11 §6."""
+    _check_vae(vae)
     check_tensor("z", z, ndim=1, last_dim=vae.latent_dim)
     check_tensor("values", values, ndim=1)
     if isinstance(dim, bool) or not isinstance(dim, int) or not 0 <= dim < vae.latent_dim:
@@ -383,10 +406,10 @@ def latent_grid(vae: VAE, n: int = 15, *, span: float = 0.95) -> torch.Tensor:
     probability mass per axis, mapped through the normal inverse CDF) -> (n, n, x_dim).
     Row i has ``z_2`` decreasing from the top, column j has ``z_1`` increasing (an image's layout).
     Lecture 11 §6."""
-    if vae.latent_dim != 2:
+    if _check_vae(vae).latent_dim != 2:
         raise ValueError(f"vae: latent_grid needs a 2-D latent space, got latent_dim={vae.latent_dim}")
     check_positive_int("n", n, minimum=2)
-    if not 0 < span < 1:
+    if isinstance(span, bool) or not isinstance(span, (int, float)) or not 0 < span < 1:
         raise ValueError(f"span: expected a number in (0, 1), got {describe(span)}")
     p = next(vae.parameters())
     probs = torch.linspace(0.5 - span / 2, 0.5 + span / 2, n, dtype=p.dtype, device=p.device)

@@ -78,6 +78,10 @@ def accumulate(cost: torch.Tensor, semiring: Semiring = MIN_SUM) -> torch.Tensor
     of the border.  ``D[i, j] = c[i, j] ⊗ ⊕(D[i-1, j], D[i, j-1], D[i-1, j-1])`` in ``semiring``:
     min (:func:`dtw`) or softmin at ``beta`` (:func:`.templates.dtw_free_energy`); differentiable.
     """
+    check_tensor("cost", cost, ndim=3)
+    if not isinstance(semiring, Semiring):
+        raise TypeError(f"semiring: expected an energylab.structured.Semiring (MIN_SUM, Semiring(beta)), "
+                        f"got {describe(semiring)}")
     b, n, m = cost.shape
     big = torch.full((b, n + 1, m + 1), float("inf"), dtype=cost.dtype, device=cost.device)
     big[:, 0, 0] = 0.0

@@ -86,6 +86,8 @@ def _check_grammar(grammar: Grammar, like: torch.Tensor) -> None:
         raise TypeError(f"grammar: expected a Grammar(arcs, energies, final), got {describe(grammar)}")
     arcs, energies, final = grammar
     check_tensor("grammar.arcs", arcs, ndim=2, last_dim=3, floating=False)
+    if arcs.is_floating_point() or arcs.is_complex() or arcs.dtype == torch.bool:
+        raise TypeError(f"grammar.arcs: expected an integer tensor of (q, c, q') rows, got {describe(arcs)}")
     check_tensor("grammar.energies", energies, ndim=1)
     check_tensor("grammar.final", final, ndim=1)
     if len({tuple(arc) for arc in arcs.tolist()}) != arcs.shape[0]:

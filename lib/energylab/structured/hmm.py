@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import check_generator, check_positive_int, check_tensor, describe
+from .._checks import check_generator, check_like, check_positive_int, check_tensor, describe
 from .chain import PAD, check_lengths, mask_from_lengths
 from .inference import log_partition
 
@@ -99,6 +99,15 @@ def _check_parameters(name: str, params, kind: type) -> None:
                              f"got {describe(value)}")
 
 
+def _check_positive(name: str, counts: Counts, *, zero_ok: bool) -> None:
+    """Every entry of ``counts`` > 0 (Dirichlet concentrations), or >= 0 (counts, probabilities) with ``zero_ok``."""
+    _check_parameters(name, counts, Counts)
+    for field, value in zip(Counts._fields, counts):
+        if not bool(((value >= 0) if zero_ok else (value > 0)).all()):
+            wanted = "counts >= 0" if zero_ok else "Dirichlet concentrations > 0"
+            raise ValueError(f"{name}.{field}: expected {wanted}, got {value.tolist()}")
+
+
 def sample_hmm(probabilities: Counts, n: int, *, length: tuple[int, int] = (6, 12),
                generator: torch.Generator | None = None):
     """``n`` sequences ``(x, y, lengths)`` from an HMM given by its ``probabilities`` (a :class:`Counts`
@@ -106,8 +115,12 @@ def sample_hmm(probabilities: Counts, n: int, *, length: tuple[int, int] = (6, 1
     lengths uniform in ``length``  (Lecture 5 §3.1)."""
     check_positive_int("n", n)
     check_generator("generator", generator)
-    _check_parameters("probabilities", probabilities, Counts)
-    if not isinstance(length, tuple) or len(length) != 2 or not 1 <= length[0] <= length[1]:
+    _check_positive("probabilities", probabilities, zero_ok=True)
+    for field, value in zip(Counts._fields, probabilities):
+        if not bool((value.sum(-1) > 0).all() and value.isfinite().all()):
+            raise ValueError(f"probabilities.{field}: expected finite rows with a positive sum, got {value.tolist()}")
+    if not (isinstance(length, tuple) and len(length) == 2 and all(type(n) is int for n in length)
+            and 1 <= length[0] <= length[1]):
         raise ValueError(f"length: expected (shortest, longest) with 1 <= shortest <= longest, got {describe(length)}")
     pi, a, b = probabilities
     longest = length[1]
@@ -138,7 +151,7 @@ def expected_counts(hmm: HMM, x: torch.Tensor, lengths=None) -> tuple[Counts, to
 def maximise(counts: Counts) -> HMM:
     """The M-step (Lecture 5 §3.1): each row of ``theta`` = its counts / their sum, as log-parameters
     (a row that was never used gets ``-inf`` everywhere: its state is unreachable)."""
-    _check_parameters("counts", counts, Counts)
+    _check_positive("counts", counts, zero_ok=True)
     return HMM(*(torch.log(c / c.sum(-1, keepdim=True).clamp_min(torch.finfo(c.dtype).tiny)) for c in counts))
 
 
@@ -158,6 +171,7 @@ def baum_welch(x: torch.Tensor, init: HMM, lengths=None, *, n_steps: int = 50) -
 def expected_log_parameters(alpha: Counts) -> HMM:
     r"""``E_q[log theta] = psi(alpha) - psi(sum_row alpha)`` for Dirichlet rows ``alpha`` (Lecture 5 §3.1).
     Library only: a step of :func:`variational_bayes`, public so that the tests can check it."""
+    _check_positive("alpha", alpha, zero_ok=False)
     return HMM(*(torch.digamma(a) - torch.digamma(a.sum(-1, keepdim=True)) for a in alpha))
 
 
@@ -166,6 +180,12 @@ def dirichlet_kl(alpha: Counts, prior: Counts) -> torch.Tensor:
     ``log Gamma(a_0) - sum log Gamma(a) - log Gamma(b_0) + sum log Gamma(b)
     + sum (a - b)(psi(a) - psi(a_0))`` per row, ``a_0 = sum a``.  Library only: the ELBO's penalty in
     :func:`variational_bayes`, public so that the tests can check it."""
+    _check_positive("alpha", alpha, zero_ok=False)
+    _check_positive("prior", prior, zero_ok=False)
+    for field, a, b in zip(Counts._fields, alpha, prior):
+        check_like(f"alpha.{field}", a, b, f"prior.{field}")
+        if a.shape != b.shape:
+            raise ValueError(f"alpha.{field}: expected the shape of prior.{field} {tuple(b.shape)}, got {describe(a)}")
     total = 0.0
     for a, b in zip(alpha, prior):
         a0, b0 = a.sum(-1), b.sum(-1)
@@ -186,10 +206,7 @@ def variational_bayes(x: torch.Tensor, prior: Counts, init: HMM, lengths=None, *
     """
     check_positive_int("n_steps", n_steps)
     _check_parameters("init", init, HMM)
-    _check_parameters("prior", prior, Counts)
-    for name, value in zip(Counts._fields, prior):
-        if not bool((value > 0).all()):
-            raise ValueError(f"prior.{name}: expected Dirichlet concentrations > 0, got {value.tolist()}")
+    _check_positive("prior", prior, zero_ok=False)
     counts, _ = expected_counts(init, x, lengths)
     history = []
     for _ in range(n_steps):
@@ -209,9 +226,11 @@ def match_states(predicted: torch.Tensor, truth: torch.Tensor) -> list[int]:
     if predicted.shape != truth.shape:
         raise ValueError(f"predicted: expected the shape of truth {tuple(truth.shape)}, got {describe(predicted)}")
     keep = (truth != PAD) & (predicted != PAD)
+    for name, tags in (("predicted", predicted), ("truth", truth)):
+        if bool(((tags < 0) & (tags != PAD)).any()) or (bool(keep.any()) and int(tags[keep].max()) >= 8):
+            raise ValueError(f"{name}: expected tags in [0, 7] (at most 8 states for the exhaustive search) "
+                             f"or PAD={PAD}, got {tags.tolist()}")
     k = int(max(predicted[keep].max(), truth[keep].max())) + 1 if bool(keep.any()) else 1
-    if k > 8:
-        raise ValueError(f"predicted: expected at most 8 states for the exhaustive search, got {k}")
     confusion = torch.zeros(k, k, dtype=torch.long)
     confusion.index_put_((predicted[keep].cpu(), truth[keep].cpu()), torch.ones((), dtype=torch.long), accumulate=True)
     best = max(itertools.permutations(range(k)), key=lambda perm: sum(int(confusion[i, perm[i]]) for i in range(k)))

@@ -40,7 +40,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from .._checks import check_beta, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import check_beta, check_like, check_positive_float, check_positive_int, check_tensor, describe
 from ..data.canvases import segment_canvases
 from .chain import PAD, Sparse, check_lengths
 from .inference import free_energy, viterbi
@@ -93,6 +93,7 @@ class DigitStringReader(nn.Module):
     def arc_energies(self, images: torch.Tensor):
         """``digit`` (B, W, nW, 10) energies of every digit arc, ``space`` (B, W) of every space arc
         (Lecture 5 §5)."""
+        check_like("images", check_tensor("images", images, ndim=3), self.net[1].weight, "the reader's network")
         digit = self.digit_energies(segment_canvases(images, self.widths))
         space = self.space_cost * images.sum(dim=1)
         return digit, space

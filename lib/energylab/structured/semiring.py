@@ -22,7 +22,7 @@ import math
 
 import torch
 
-from .._checks import check_beta, check_positive_int
+from .._checks import check_beta, check_positive_int, check_tensor, describe
 from .chain import Sparse
 
 __all__ = ["Semiring", "KMin", "MIN_SUM", "softmin"]
@@ -34,8 +34,13 @@ def softmin(values: torch.Tensor, dim: int, beta: float) -> torch.Tensor:
     Its gradient is the softmax weights ``e^{-beta (values - out)}``.  Exact for ``+inf``
     entries (impossible paths); where *every* entry is ``+inf`` the answer is ``+inf`` with a
     zero gradient, where ``torch.logsumexp`` alone would give NaN gradients (``inf - inf``).
+    ``beta`` is finite (at ``beta = inf`` the softmin is ``values.amin(dim)``).
     """
-    return _SoftMin.apply(values, dim, beta)
+    check_tensor("values", values)
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -max(values.dim(), 1) <= dim < max(values.dim(), 1):
+        raise ValueError(f"dim: expected an int in [-{max(values.dim(), 1)}, {max(values.dim(), 1) - 1}], "
+                         f"got {describe(dim)}")
+    return _SoftMin.apply(values, dim, check_beta("beta", beta, allow_inf=False))
 
 
 class _SoftMin(torch.autograd.Function):
@@ -82,7 +87,7 @@ class Semiring:
 
     def sum(self, values: torch.Tensor, dim: int) -> torch.Tensor:
         """``⊕`` along ``dim`` (Lecture 5 §2): min, or softmin at ``beta``."""
-        return values.amin(dim) if self.is_min else softmin(values, dim, self.beta)
+        return values.amin(dim) if self.is_min else _SoftMin.apply(values, dim, self.beta)
 
     def times(self, values: torch.Tensor, energies: torch.Tensor) -> torch.Tensor:
         """``⊗`` (Lecture 5 §2): add energies (B, C) or (C,) to values (B, C)."""

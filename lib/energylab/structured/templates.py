@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from .. import losses as zoo
-from .._checks import check_beta, check_positive_float, check_tensor, describe
+from .._checks import check_beta, check_bool, check_positive_float, check_tensor, describe
 from .chain import check_lengths, mask_from_lengths
 from .dtw import accumulate
 from .semiring import Semiring
@@ -77,6 +77,9 @@ class DTWRecogniser(nn.Module):
     def __init__(self, templates: torch.Tensor, *, learn_relevances: bool = True):
         super().__init__()
         check_tensor("templates", templates, ndim=3)
+        if templates.shape[0] == 0 or templates.shape[1] == 0:
+            raise ValueError(f"templates: expected (K, M, D) with K, M >= 1, got {describe(templates)}")
+        check_bool("learn_relevances", learn_relevances)
         self.templates = nn.Parameter(templates.detach().clone())
         d = templates.shape[2]
         self.theta = nn.Parameter(templates.new_zeros(d), requires_grad=learn_relevances)
@@ -107,7 +110,11 @@ class DTWRecogniser(nn.Module):
     @torch.no_grad()
     def classify(self, x: torch.Tensor, lengths=None) -> torch.Tensor:
         """``argmin_y F(y, x)``: (B,) class indices (Lecture 5 §4.1)."""
-        return self.free_energies(x, lengths).argmin(1)
+        free = self.free_energies(x, lengths)
+        if not bool((free.isfinite().any(1) & ~free.isnan().any(1)).all()):
+            raise ValueError("x: expected recordings with a finite, non-NaN free energy for some class "
+                             f"(NaN or inf frames?), got free energies {free.tolist()}")
+        return free.argmin(1)
 
     def loss(self, y: torch.Tensor, x: torch.Tensor, lengths=None, *, margin: float = 1.0,
              beta: float = math.inf) -> torch.Tensor:
