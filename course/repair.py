@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import threading
 import uuid
 
 import nbformat
@@ -34,11 +35,18 @@ def _key(cell) -> str:
     return cell.get("source", "").strip()
 
 
+# CPython 3.11 keeps the AST builder's recursion depth per interpreter, not per thread: two
+# threads parsing at once (autograde --jobs N grades in threads) can raise "SystemError: AST
+# constructor recursion depth mismatch".  One parse at a time.
+_PARSE_LOCK = threading.Lock()
+
+
 def defined_names(source: str) -> set[str]:
     """Top-level functions and classes a code cell defines (empty when it does not parse)."""
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+        with _PARSE_LOCK:
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
         return set()
     return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
