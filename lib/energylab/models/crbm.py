@@ -361,12 +361,7 @@ def train_crbm(crbm: ConditionalRBM, y: torch.Tensor, x: torch.Tensor, *, method
     if not isinstance(crbm, ConditionalRBM):
         raise TypeError(f"crbm: expected a ConditionalRBM, got {describe(crbm)}")
     n = crbm._check(y=y, x=x)
-    if method not in ("cd", "pcd"):
-        raise ValueError(f"method: expected 'cd' or 'pcd', got {describe(method)}")
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
-    check_positive_int("n_sweeps", n_sweeps)
-    check_positive_float("lr", lr)
+    cdiv.check_cd_arguments(method, epochs, batch_size, n_sweeps, lr)
     check_positive_float("weight_decay", weight_decay, allow_zero=True)
     check_generator("generator", generator, like=y)
     if method == "pcd":

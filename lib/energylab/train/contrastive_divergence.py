@@ -263,12 +263,7 @@ def train_rbm(
     check_rbm("rbm", rbm).check_visible(data, "data")
     if data.shape[0] == 0:
         raise ValueError(f"data: expected at least one row to train on, got {describe(data)}")
-    if method not in ("cd", "pcd"):
-        raise ValueError(f"method: expected 'cd' or 'pcd', got {method!r}")
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
-    check_positive_int("n_sweeps", n_sweeps)
-    check_positive_float("lr", lr)
+    check_cd_arguments(method, epochs, batch_size, n_sweeps, lr)
     _check_fraction("momentum", momentum, upper_open=True)
     check_positive_float("weight_decay", weight_decay, allow_zero=True)
     if sparsity_target is not None:
@@ -301,6 +296,17 @@ def train_rbm(
         if callback is not None:
             callback(epoch, rbm)
     return chains
+
+
+def check_cd_arguments(method, epochs, batch_size, n_sweeps, lr) -> None:
+    """The arguments every CD/PCD trainer shares (train_rbm, train_crbm): ``method`` 'cd' or 'pcd',
+    positive ``epochs``, ``batch_size``, ``n_sweeps`` and ``lr``.  Library only."""
+    if method not in ("cd", "pcd"):
+        raise ValueError(f"method: expected 'cd' or 'pcd', got {describe(method)}")
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
+    check_positive_int("n_sweeps", n_sweeps)
+    check_positive_float("lr", lr)
 
 
 def _check_fraction(name, value, *, lower_open=False, upper_open=False):
