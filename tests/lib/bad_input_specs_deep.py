@@ -55,6 +55,12 @@ DBN_U = dbn_mod.DBN([rbm_mod.BernoulliRBM(4, 3, generator=_g(), dtype=D),
 DBN_L = dbn_mod.DBN([rbm_mod.BernoulliRBM(4, 3, generator=_g(), dtype=D),
                      dbn_mod.LabelledRBM(3, 2, 2, generator=_g(1), dtype=D)])
 CALLBACK = Raw(None, bad={"a number": 3, "a string": "print"})
+#: ``lower`` of greedy_pretrain; a DBN that does not fit ``data`` may be reported against either (aka).
+LOWER = Raw(None, aka=("data",), bad={"a string": "dbn", "a labelled DBN": DBN_L,
+                                      "a DBN of another visible size": dbn_mod.DBN([rbm_mod.BernoulliRBM(5, 4, dtype=D)]),
+                                      "a float32 DBN": dbn_mod.DBN([rbm_mod.BernoulliRBM(4, 4)])})
+#: the data of the pretraining functions: its width sets n_v (no wrong last dimension without a lower DBN)
+PRETRAIN_DATA = T(V4, empty="error", last=False)
 
 
 def _dbm():
@@ -77,8 +83,8 @@ def labels(n_labels=2, rows=True, **kw):
                                  "a negative label": torch.tensor([0, -1, 1])}, **kw)
 
 
-def hidden_sizes(**bad):
-    return Raw((3, 2), bad={"a zero size": (3, 0), "a string": "3,2", "a float size": (3, 2.5), **bad})
+def hidden_sizes(more=None):
+    return Raw((3, 2), bad={"a zero size": (3, 0), "a string": "3,2", "a float size": (3, 2.5), **(more or {})})
 
 
 SPECS: dict = {
@@ -168,8 +174,8 @@ SPECS: dict = {
                                                   data, hidden_sizes, method=method, n_sweeps=n_sweeps, lr=lr,
                                                   batch_size=batch_size, epochs=epochs, shuffle=shuffle,
                                                   weight_scale=weight_scale, generator=generator, callback=callback),
-                                              data=T(V4, empty="error", last=False), hidden_sizes=hidden_sizes(**{
-                                                  "one hidden layer": (3,)}),
+                                              data=PRETRAIN_DATA,
+                                              hidden_sizes=hidden_sizes({"one hidden layer": (3,)}),
                                               method=C("cd"), n_sweeps=I(1), lr=F(0.05), batch_size=I(2), epochs=I(1),
                                               shuffle=B(True), weight_scale=F(0.01, zero_ok=True), generator=gen,
                                               callback=CALLBACK),
@@ -242,13 +248,9 @@ SPECS: dict = {
                                                      propagate=propagate, init=init, method=method, n_sweeps=n_sweeps,
                                                      lr=lr, batch_size=batch_size, epochs=epochs, shuffle=shuffle,
                                                      weight_scale=weight_scale, generator=generator, callback=callback),
-                                                 data=T(V4, empty="error", last=False), hidden_sizes=hidden_sizes(),
+                                                 data=PRETRAIN_DATA, hidden_sizes=hidden_sizes(),
                                                  labels=labels(n_labels=3), n_labels=I(3, minimum=2, none_ok=True),
-                                                 lower=Raw(None, aka=("data",), bad={"a string": "dbn", "a labelled DBN": DBN_L,
-                                                                      "a DBN of another visible size": dbn_mod.DBN(
-                                                                          [rbm_mod.BernoulliRBM(5, 4, dtype=D)]),
-                                                                      "a float32 DBN": dbn_mod.DBN(
-                                                                          [rbm_mod.BernoulliRBM(4, 4)])}),
+                                                 lower=LOWER,
                                                  propagate=C("probs"), init=C("random"), method=C("cd"), n_sweeps=I(1),
                                                  lr=F(0.1), batch_size=I(2), epochs=I(1), shuffle=B(True),
                                                  weight_scale=F(0.01, zero_ok=True), generator=gen, callback=CALLBACK,

@@ -229,7 +229,8 @@ class DBM(nn.Module):
         touch.  Library only (behind :meth:`log_partition`, :meth:`log_prob` and AIS)."""
         layers = self.check_layers(layers)
         if isinstance(parity, bool) or not isinstance(parity, int) or parity not in (0, 1):
-            raise ValueError(f"parity: expected 0 (sum out v, h_2, ...) or 1 (sum out h_1, h_3, ...), got {describe(parity)}")
+            raise ValueError(f"parity: expected 0 (sum out v, h_2, ...) or 1 (sum out h_1, h_3, ...), "
+                             f"got {describe(parity)}")
         return self._sum_out(layers, parity, check_positive_float("beta", beta, allow_zero=True))
 
     def _sum_out(self, layers, parity, beta=1.0):
@@ -427,7 +428,8 @@ class BinomialRBM(RBM):
 
     def _check_counts(self, v):
         """Counts in ``[0, n_trials]`` (outside, ``log C(n, s)`` through lgamma is no binomial coefficient)."""
-        if ((self.check_visible(v) < 0) | (v > self.n_trials)).any():
+        self.check_visible(v)
+        if ((v < 0) | (v > self.n_trials)).any():
             raise ValueError(f"v: expected counts in [0, {self.n_trials}], got values from {v.min().item()} to "
                              f"{v.max().item()}")
         return v

@@ -79,16 +79,16 @@ class LabelledRBM(RBM):
     energy = BernoulliRBM.energy
     free_energy = BernoulliRBM.free_energy
 
+    def _check_features(self, x) -> torch.Tensor:
+        """``x`` as (B, n_features) like the model's parameters, or a clear error naming it."""
+        return check_like("x", check_tensor("x", x, ndim=2, last_dim=self.n_features), self.W, "the model's parameters")
+
     def with_labels(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """The visible rows ``[x, one_hot(labels)]``, (B, n_features + n_labels): the training data of the
         labelled top RBM.  Lecture 10 §4."""
         self._check_features(x)
         _check_labels(labels, x.shape[0], self.n_labels, x.device)
         return torch.cat([x, F.one_hot(labels, self.n_labels).to(x)], 1)
-
-    def _check_features(self, x, name="x") -> torch.Tensor:
-        """``x`` as (B, n_features) like the model's parameters, or a clear error naming ``name``."""
-        return check_like(name, check_tensor(name, x, ndim=2, last_dim=self.n_features), self.W, "the model's parameters")
 
     def visible_probs(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``[σ(b_x + W_x h), softmax(b_y + W_y h)]``, (B, n_features + n_labels).  Lecture 10 §4."""
@@ -210,6 +210,12 @@ class DBN(nn.Module):
         return isinstance(self.top, LabelledRBM)
 
     @property
+    def n_features(self) -> int:
+        """``n_{L-1}``: the units the top RBM reads from below (its visible layer less any label units).
+        Library only (the shape of :meth:`down`'s input)."""
+        return self.top.n_features if self.labelled else self.top.n_visible
+
+    @property
     def sizes(self) -> tuple[int, ...]:
         """``(n_v, n_1, ..., n_top)``: the visible layer and every RBM's hidden layer.  Lecture 10 §4."""
         return (self.rbms[0].n_visible, *(rbm.n_hidden for rbm in self.rbms))
@@ -235,8 +241,7 @@ class DBN(nn.Module):
         each hidden layer sampled from ``p(x_l | x_{l+1})``, the visible layer returned as its
         probabilities ``p(v = 1 | x_1)`` (B, n_v).  (A one-RBM DBN has no directed layer: ``x`` is returned.)
         Lecture 10 §4."""
-        n_features = self.top.n_features if self.labelled else self.top.n_visible
-        check_like("x", check_tensor("x", x, ndim=2, last_dim=n_features), self.top.W, "the model's parameters")
+        check_like("x", check_tensor("x", x, ndim=2, last_dim=self.n_features), self.top.W, "the model's parameters")
         check_generator("generator", generator, like=x)
         if len(self.rbms) == 1:
             return x
@@ -264,8 +269,7 @@ class DBN(nn.Module):
         elif labels is not None:
             raise ValueError("labels: this DBN's top RBM has no label units; got labels")
         check_positive_int("n", n)
-        n_features = top.n_features if self.labelled else top.n_visible
-        start = sample_bernoulli(torch.full((n, n_features), 0.5, dtype=top.W.dtype, device=top.W.device),
+        start = sample_bernoulli(torch.full((n, self.n_features), 0.5, dtype=top.W.dtype, device=top.W.device),
                                  generator=generator)
         if self.labelled:
             x = top.clamped_gibbs(start, labels, n_sweeps, generator=generator)
