@@ -110,17 +110,20 @@ class DBM(nn.Module):
     def _check_v(self, v, name="v") -> torch.Tensor:
         return check_like(name, check_tensor(name, v, ndim=2, last_dim=self.sizes[0]), self.b[0], "the model's parameters")
 
-    def check_layers(self, layers, name="layers") -> list[torch.Tensor]:
-        """``layers`` as a list ``[v, h_1, ..., h_L]`` of (B, n_l) tensors, or a clear error naming ``name``.
-        Library only (the argument check of every method that takes layers)."""
-        if not isinstance(layers, (list, tuple)) or len(layers) != len(self.sizes):
-            raise ValueError(f"{name}: expected a list of {len(self.sizes)} tensors [v, h_1, ..., h_L], "
-                             f"got {describe(layers)}")
-        for l, (x, n) in enumerate(zip(layers, self.sizes)):
+    def check_layers(self, layers, name="layers", *, rows: int | None = None) -> list[torch.Tensor]:
+        """``layers`` as a list ``[v, h_1, ..., h_L]`` of (B, n_l) tensors -- or, given ``rows`` (the B of a
+        ``v`` checked apart), the hidden layers ``[h_1, ..., h_L]`` alone -- or a clear error naming
+        ``name``.  Library only (the argument check of every method that takes layers)."""
+        sizes, what = (self.sizes, "[v, h_1, ..., h_L]") if rows is None else (self.sizes[1:], "[h_1, ..., h_L]")
+        like = f"{name}[0]" if rows is None else "v"
+        if not isinstance(layers, (list, tuple)) or len(layers) != len(sizes):
+            raise ValueError(f"{name}: expected a list of {len(sizes)} tensors {what}, got {describe(layers)}")
+        for l, (x, n) in enumerate(zip(layers, sizes)):
             check_like(f"{name}[{l}]", check_tensor(f"{name}[{l}]", x, ndim=2, last_dim=n), self.b[0],
                        "the model's parameters")
-            if x.shape[0] != layers[0].shape[0]:
-                raise ValueError(f"{name}[{l}]: expected {layers[0].shape[0]} rows like {name}[0], got {describe(x)}")
+            rows = x.shape[0] if rows is None else rows
+            if x.shape[0] != rows:
+                raise ValueError(f"{name}[{l}]: expected {rows} rows like {like}, got {describe(x)}")
         return list(layers)
 
     # ----- energy and conditionals --------------------------------------------------------------
@@ -173,7 +176,7 @@ class DBM(nn.Module):
             raise ValueError(f"v: expected at least one row, got {describe(v)}")
         check_positive_float("tol", tol)
         check_positive_int("max_iters", max_iters)
-        means = self.bottom_up(v) if init is None else self.check_layers([v, *init], "init")
+        means = self.bottom_up(v) if init is None else [v, *self.check_layers(init, "init", rows=v.shape[0])]
         means = [m.clone() for m in means]
         change, n_iters = float("inf"), 0
         while n_iters < max_iters and change > tol:
@@ -195,7 +198,7 @@ class DBM(nn.Module):
         if means is None:
             layers = self.mean_field(v, tol=tol, max_iters=max_iters).means
         else:
-            layers = self.check_layers([v, *means], "means")
+            layers = [v, *self.check_layers(means, "means", rows=v.shape[0])]
         return -self.energy(layers) + sum(_entropy(mu) for mu in layers[1:]) - log_z
 
     # ----- Gibbs sampling ------------------------------------------------------------------------------------
