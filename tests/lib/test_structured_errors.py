@@ -113,7 +113,7 @@ def test_the_recursion_and_its_fast_paths_check_their_arguments():
         meet_in_the_middle_viterbi(U, W.expand(2, 4, 4))
     with pytest.raises(TypeError, match="messages"):
         backtrace(MIN_SUM, [1, 2], W, torch.tensor([3, 3]))
-    with pytest.raises(ValueError, match="backpointer|argsum"):
+    with pytest.raises(ValueError, match="semiring: expected zero temperature"):
         _, messages = chain_dp(MIN_SUM, U, W)
         from energylab.structured import Semiring
         backtrace(Semiring(1.0), messages, W, torch.tensor([3, 3]))
