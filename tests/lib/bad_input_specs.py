@@ -1084,9 +1084,11 @@ SPECS.update({
     "energylab.structured.segmentation.DigitStringReader.arc_energies": Spec(lambda images: READER.arc_energies(images),
                                                                              images=T(GRAPH_IMAGES, like=True,
                                                                                       last=False)),
+    # an inf pixel may be cut by the network's ReLU (READER's weights are unseeded: 1 run in 16 the
+    # energies stay finite), so any result is fine, as for the other networks' inputs
     "energylab.structured.segmentation.DigitStringReader.digit_energies": Spec(
         lambda canvases: READER.digit_energies(canvases),
-        canvases=T(torch.rand(2, 8, 8, generator=_g(), dtype=D), like=True, ndim=False)),
+        canvases=T(torch.rand(2, 8, 8, generator=_g(), dtype=D), like=True, ndim=False, inf_ok=True)),
 })
 
 # ----- small helpers: softmin, Bernoulli log-probabilities, digit canvases, planet radii -----
