@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 
 from .._checks import check_tensor, describe
-from .chain import PAD, Sparse, check_chain, check_lengths, mask_from_lengths
+from .chain import PAD, check_chain, check_lengths, check_potentials, mask_from_lengths
 from .semiring import Semiring
 
 __all__ = ["chain_dp", "backtrace"]
@@ -72,11 +72,17 @@ def backtrace(semiring: Semiring, messages: torch.Tensor, transitions, lengths, 
     Returns labels (B, N), or (B, k, N) for k-min, with ``PAD`` after each length.
     """
     if not isinstance(semiring, Semiring):
-        raise TypeError(f"semiring: expected a Semiring, got {describe(semiring)}")
-    check_tensor("messages", messages, ndim=(3, 4))
+        raise TypeError(f"semiring: expected a Semiring (MIN_SUM, KMin(k)), got {describe(semiring)}")
+    if not semiring.is_min:
+        raise ValueError(f"semiring: expected zero temperature (MIN_SUM, KMin(k)): argmins exist only there, "
+                         f"got {semiring!r}")
+    shape = ("B", "N", "C") + semiring.value_shape
+    check_tensor("messages", messages, ndim=len(shape))
+    if messages.shape[1] == 0 or messages.shape[2] == 0 or messages.shape[3:] != semiring.value_shape:
+        raise ValueError(f"messages: expected shape ({', '.join(map(str, shape))}) with N, C >= 1 (chain_dp's "
+                         f"messages for {semiring!r}), got {describe(messages)}")
+    check_potentials(transitions, None, end, messages, "messages")
     b, n = messages.shape[:2]
-    if not isinstance(transitions, Sparse):
-        check_tensor("transitions", transitions, ndim=(2, 3))
     lengths = check_lengths(lengths, b, n, messages.device)
     per_step = isinstance(transitions, torch.Tensor) and transitions.dim() == 3
     final = semiring.argsum(_final(semiring, messages, lengths, end))     # (B,) or (B, k)
