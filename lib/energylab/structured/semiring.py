@@ -161,7 +161,8 @@ class KMin(Semiring):
     def sum(self, values: torch.Tensor, dim: int) -> torch.Tensor:
         """Merge the lists along the label dimension ``dim`` (Lecture 5 §3): the ``k`` smallest."""
         merged = values.movedim(dim, -2).flatten(-2)                 # (..., C * k), index = label * k + rank
-        return self._smallest(merged).values
+        smallest, _ = self._smallest(merged)
+        return smallest
 
     def times(self, values: torch.Tensor, energies: torch.Tensor) -> torch.Tensor:
         """Add energies (B, C) or (C,) to every rank of values (B, C, k) (Lecture 5 §3)."""
@@ -174,7 +175,8 @@ class KMin(Semiring):
 
     def argsum(self, values: torch.Tensor) -> torch.Tensor:
         """The ``k`` best final states, ``label * k + rank`` (Lecture 5 §3): (B, C, k) -> (B, k)."""
-        return self._smallest(values.flatten(1)).indices
+        _, states = self._smallest(values.flatten(1))
+        return states
 
     def backpointer(self, alpha: torch.Tensor, transitions: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """For each state ``j * k + r`` (B, k), the predecessor ``i * k + r'`` that gave the
@@ -183,15 +185,15 @@ class KMin(Semiring):
         transitions = transitions.dense() if isinstance(transitions, Sparse) else transitions
         j, r = state // self.k, state % self.k
         candidates = alpha.unsqueeze(1) + transitions.t()[j].unsqueeze(-1)     # (B, k, C, k)
-        ranked = self._smallest(candidates.flatten(2)).indices
+        _, ranked = self._smallest(candidates.flatten(2))
         return ranked.gather(2, r.unsqueeze(2)).squeeze(2)
 
     def label(self, state: torch.Tensor) -> torch.Tensor:
         """The label of a state ``label * k + rank`` (Lecture 5 §3)."""
         return state // self.k
 
-    def _smallest(self, values: torch.Tensor):
+    def _smallest(self, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The ``k`` smallest entries along the last dimension, sorted, and their indices -- NaN first
         (NaN in, NaN out: ``topk(largest=False)`` would rank a NaN after every number and drop it)."""
         top = (-values).topk(self.k, dim=-1)
-        return torch.return_types.topk((-top.values, top.indices))
+        return -top.values, top.indices
