@@ -139,6 +139,10 @@ def test_models_say_which_dtype_they_want():
                       torch.zeros(2, 2, 2, dtype=torch.long), torch.zeros(2))
     with pytest.raises(TypeError, match="n_digits"):
         string_accuracy(reading, torch.zeros(2, 2, dtype=torch.long), torch.ones(2))
+    with pytest.raises(ValueError, match="labels: expected digits"):
+        string_accuracy(reading, torch.full((2, 2), 10), torch.ones(2, dtype=torch.long))
+    empty = reader.read(torch.zeros(0, 8, 10), torch.zeros(0, dtype=torch.long))      # an empty batch reads nothing
+    assert empty.labels.shape == (0, 1) and empty.segments.shape == (0, 1, 2) and empty.energy.shape == (0,)
 
 
 def test_factor_graphs_check_their_arguments():

@@ -133,7 +133,7 @@ class DigitStringReader(nn.Module):
         arc = (states - 1).clamp(0, n_widths - 1)                            # its width index
         rows, cols = first.nonzero(as_tuple=True)
         count = first.sum(1)
-        k = max(int(count.max()), 1)
+        k = max(int(count.max()) if len(count) else 0, 1)               # (an empty batch reads nothing)
         slot = (first.cumsum(1) - 1)[rows, cols]                             # which digit of the string
         labels = torch.full((len(count), k), PAD, dtype=torch.long, device=space.device)
         segments = torch.full((len(count), k, 2), PAD, dtype=torch.long, device=space.device)
