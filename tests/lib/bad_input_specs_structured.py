@@ -79,6 +79,17 @@ SPECS: dict = {
                                                             aka=("unary", "transitions")),
         note="a check of shapes, dtypes and devices: values are not read; like's C and N are the ones "
              "transitions must fit, so a like of another shape is reported against transitions"),
+    "energylab.structured.dp.backtrace": Spec(
+        lambda semiring, messages, transitions, lengths, end: dp.backtrace(semiring, messages, transitions, lengths,
+                                                                           end=end),
+        # a semiring that does not fit the messages (KMin's have one more dimension) is reported against
+        # messages, as a narrower messages is against transitions (C is read from messages); an empty batch
+        # needs empty lengths too
+        semiring=O(MIN_SUM, aka=("messages",), bad={"a softmin semiring (no argmins)": Semiring(1.0),
+                                                    "KMin(2) for min-sum messages": KMin(2)}),
+        messages=T(MESSAGES, inf_ok=True, empty=None, aka=("transitions",)),
+        transitions=T(TRANS, like=True, inf_ok=True), lengths=T(LENGTHS, rows=True, last=False),
+        end=T(EDGE, like=True, inf_ok=True)),
 
     # ----- the factor graph of Lecture 5 §1 -----
     "energylab.structured.factor_graph.FactorChain": Spec(
@@ -190,26 +201,5 @@ for _semiring, _cls in ((MIN_SUM, "Semiring"), (KMin(2), "KMin")):
             _decoder(_semiring), note=f"{_semiring!r}.{_what} is a step of the backtrace: walked through the decoder "
                                       f"that runs it, which checks the inputs once", **_args)
 
-#: Ready, waiting for a NaN check that needs inference.py (see the note): moves to SPECS then.
-PENDING = {
-    "energylab.structured.dp.backtrace": Spec(
-        lambda semiring, messages, transitions, lengths, end: dp.backtrace(semiring, messages, transitions, lengths,
-                                                                           end=end),
-        # a semiring that does not fit the messages (KMin's have one more dimension) is reported against
-        # messages, as a narrower messages is against transitions (C is read from messages); an empty batch
-        # needs empty lengths too
-        semiring=O(MIN_SUM, aka=("messages",), bad={"a softmin semiring (no argmins)": Semiring(1.0),
-                                                    "KMin(2) for min-sum messages": KMin(2)}),
-        messages=T(MESSAGES, inf_ok=True, empty=None, aka=("transitions",)),
-        transitions=T(TRANS, like=True, inf_ok=True), lengths=T(LENGTHS, rows=True, last=False),
-        end=T(EDGE, like=True, inf_ok=True)),
-}
-
 #: Public names not walked yet: remove a name when its spec lands above.
-NOT_YET = (
-    # backtrace returns labels, so a NaN in messages, transitions or end must raise (a NaN path is
-    # discrete: NaN cannot come out); but viterbi (per-step or Sparse transitions) and kbest_viterbi
-    # call it on NaN messages and report the NaN through their energy.  The check needs them to call
-    # an unchecked dp._backtrace (inference.py, being optimised elsewhere now); its spec is PENDING.
-    "energylab.structured.dp.backtrace",
-)
+NOT_YET = ()

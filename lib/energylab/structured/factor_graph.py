@@ -29,7 +29,7 @@ from typing import NamedTuple
 import torch
 
 from .._checks import check_generator, check_like, check_positive_int, check_tensor, describe
-from .dp import backtrace, chain_dp
+from .dp import _backtrace, chain_dp
 from .semiring import MIN_SUM
 
 __all__ = ["FactorChain", "lecture_factor_graph", "SearchResult", "Trellis", "exhaustive_search",
@@ -203,7 +203,7 @@ def trellis_search(graph_or_trellis) -> SearchResult:
     trellis = graph_or_trellis if isinstance(graph_or_trellis, Trellis) else build_trellis(graph_or_trellis)
     unary, steps = _as_chain(trellis)
     energy, messages = chain_dp(MIN_SUM, unary, steps)
-    config = backtrace(MIN_SUM, messages, steps, torch.tensor([len(trellis.cards)]))[0]
+    config = _backtrace(MIN_SUM, messages, steps, torch.tensor([len(trellis.cards)]))[0]
     return SearchResult(float(energy[0]), tuple(config.tolist()), 0, trellis.factor_values)
 
 
