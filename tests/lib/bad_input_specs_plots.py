@@ -6,8 +6,7 @@ Part of tests/lib/bad_input_specs.py (which merges ``SPECS`` and ``NOT_YET`` of 
 
 A plot returns what it drew on, so NaN-in/NaN-out does not apply to it: the plots check types,
 shapes, lengths and discrete values (indices, labels, paths) and draw continuous data as they are --
-a NaN as a gap, an infinite value at the end of the colour scale (``nan_ok``/``inf_ok`` below, each
-with a note).  Where a NaN would blank the whole picture (a Gibbs density, whose Z it poisons) or
+a NaN as a gap, +inf at the top of the colour scale (``nan_ok``/``inf_ok`` below, each with a note).  Where a NaN would blank the whole picture (a Gibbs density, whose Z it poisons) or
 leave it without limits (the arrows of the loss shapes), the plot refuses it.  Every valid call is
 tiny; the walk closes the figures after each call.
 """
@@ -74,7 +73,7 @@ def _axes(n, **kw):
 
 axes_arg = O(None, bad={"a figure": Figure()})          # None: the current axes
 real = dict(minimum=None, none_ok=True)                 # an optional real number of any sign
-nan_gap = "NaN data are drawn as gaps; infinite values at the end of the colour scale (a plot returns no NaN to show)"
+nan_gap = "NaN data are drawn as gaps, +inf at the top of the colour scale (a plot returns no NaN to show)"
 
 SPECS = {
     # ----- energylab.plot.energy (Lectures 3, 4) -----

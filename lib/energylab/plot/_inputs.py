@@ -1,8 +1,8 @@
 """Argument checks of the plots (library only; the general ones are in ``energylab._checks``).
 
 A plot checks types, shapes, lengths and discrete values (indices, labels, paths) on entry and
-draws continuous data as they are: a NaN as a gap, an infinite value at the end of the colour
-scale.  The tensors a plot draws may live on any device and have any floating dtype (they are
+draws continuous data as they are: a NaN as a gap (:data:`GAP_COLOR` in an image), ``+inf`` (a
+forbidden state) at the top of the colour scale.  The tensors a plot draws may live on any device and have any floating dtype (they are
 copied to the host as float64 for matplotlib).
 """
 from __future__ import annotations
@@ -81,12 +81,16 @@ def colour(name: str, value) -> str:
     return value
 
 
-def colour_map(name: str, value):
-    """A copy of the colour map called ``value`` (a copy: the caller may set its 'bad' colour)."""
+#: Colour of the gaps: NaN cells, and the space between tiles (distinct from any grey level of the images).
+GAP_COLOR = "#9ecae1"
+
+
+def with_gaps(cmap, name: str = "cmap"):
+    """A copy of the colour map called ``cmap`` that paints masked (NaN) cells -- the gaps -- in GAP_COLOR."""
     try:
-        return plt.get_cmap(value).copy()
+        return plt.get_cmap(cmap).with_extremes(bad=GAP_COLOR)
     except (ValueError, TypeError):
-        raise ValueError(f"{name}: expected a matplotlib colour map name such as 'gray_r', got {describe(value)}") \
+        raise ValueError(f"{name}: expected a matplotlib colour map name such as 'gray_r', got {describe(cmap)}") \
             from None
 
 

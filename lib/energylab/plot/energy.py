@@ -59,6 +59,11 @@ def _finite_range(image: np.ndarray) -> tuple[float, float]:
     return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
 
 
+def _above(image: np.ndarray, top: float) -> np.ndarray:
+    """``image`` with +inf (a forbidden state) just above ``top``: contourf draws it in the top colour."""
+    return np.where(np.isposinf(image), top + 1.0 + abs(top), image)
+
+
 def _points(name: str, value, ndim: int = 2) -> np.ndarray | None:
     """Optional points (N, 2) or paths (T+1, S, 2) to draw on a surface."""
     if value is None:
@@ -87,8 +92,8 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
     """Filled contours of ``E`` on a 2-D grid (dark = low energy).  Lecture 3 §1–3, Lecture 4 §2–7.
 
     ``clip`` caps the energy (steep walls would otherwise use all the colours); ``vmin``/``vmax``
-    fix the colour scale (to compare panels) -- values above ``vmax`` or ``clip`` take the top
-    colour and the colour bar gets an arrow.  Levels and colour-bar ticks sit at round numbers.
+    fix the colour scale (to compare panels) -- values above ``vmax`` or ``clip`` (and ``+inf``, a
+    forbidden state) take the top colour and the colour bar gets an arrow; NaN is left blank.  Levels and colour-bar ticks sit at round numbers.
     ``data`` (N, 2) is drawn as dots, ``minima`` (M, 2) as crosses, ``trajectories`` (T+1, S, 2)
     as paths.  ``log=True`` spaces the colours logarithmically in ``E − vmin`` (``vmin`` defaults
     to min E) so that valleys a few units deep and walls a hundred units high both show, with
@@ -113,7 +118,8 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
     if n_levels is not None:
         levels = _nice_levels(lo, hi, n_levels)
     extend = "max" if np.nanmax(image) > hi else "neither"
-    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), np.clip(image, lo, None), levels=levels,
+    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), _above(np.clip(image, lo, None), max(hi, levels[-1])),
+                         levels=levels,
                          cmap="viridis", extend=extend)
     if colorbar:
         bar = ax.figure.colorbar(filled, ax=ax, label=colorbar_label)
@@ -163,7 +169,7 @@ def _log_surface(grid, image, ax, vmin, vmax, levels, colorbar, colorbar_label, 
     bounds = np.expm1(np.linspace(0, np.log1p(top), n + 1))
     norm = FuncNorm((np.log1p, np.expm1), vmin=0, vmax=top)
     extend = "max" if np.nanmax(shifted) > top * (1 + 1e-9) else "neither"
-    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), shifted, levels=bounds, norm=norm, cmap="viridis",
+    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), _above(shifted, top), levels=bounds, norm=norm, cmap="viridis",
                          extend=extend)
     if colorbar:
         ticks = [t for t in (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if t <= top]
@@ -193,6 +199,7 @@ def plot_energy_surface_3d(grid: Grid, energies: torch.Tensor, ax=None, *, clip:
         image = np.log1p(image - _finite_range(image)[0])
     elif clip is not None:
         image = np.minimum(image, clip)
+    image = np.minimum(image, _finite_range(image)[1])               # +inf: at the top of the height axis
     gx, gy = np.meshgrid(_np(grid.axes[0]), _np(grid.axes[1]))
     stride = max(1, max(image.shape) // 80)
     ax.plot_surface(gx, gy, image, cmap="viridis", linewidth=0, antialiased=True, rstride=stride, cstride=stride)

@@ -11,20 +11,9 @@ import torch
 from matplotlib import animation
 
 from .._checks import check_positive_float, check_positive_int, check_real, check_tensor, describe
-from ._inputs import axes as check_axes, colour_map, colour_range, figure as check_figure, labels_for
+from ._inputs import axes as check_axes, colour_range, figure as check_figure, labels_for, with_gaps
 
 __all__ = ["tile_images", "plot_images", "plot_chain_grid", "chain_animation", "plot_completions"]
-
-
-#: Colour of the gaps between tiles (distinct from any grey level of the images).
-GAP_COLOR = "#9ecae1"
-
-
-def _with_gaps(cmap):
-    """A copy of ``cmap`` that paints masked (NaN) cells -- the gaps -- in GAP_COLOR."""
-    cmap = colour_map("cmap", cmap)
-    cmap.set_bad(GAP_COLOR)
-    return cmap
 
 
 def _numpy(name: str, images, ndim: int, what: str) -> np.ndarray:
@@ -54,7 +43,7 @@ def _check_scale(cmap, vmin, vmax):
     """The colour map (with gaps) and the ends of its scale."""
     vmin, vmax = check_real("vmin", vmin, none_ok=True), check_real("vmax", vmax, none_ok=True)
     colour_range(vmin, vmax)
-    return _with_gaps(cmap), vmin, vmax
+    return with_gaps(cmap), vmin, vmax
 
 
 def tile_images(images, shape: tuple[int, int], ncols: int, *, pad: int = 1, pad_value: float = np.nan) -> np.ndarray:

@@ -8,7 +8,7 @@ import torch
 
 from .._checks import check_bool, check_positive_float, check_tensor, describe
 from ..models.mdn import check_params
-from ._inputs import axes as check_axes, axes_grid, host
+from ._inputs import axes as check_axes, axes_grid, host, with_gaps
 from .style import COLORS
 
 
@@ -54,7 +54,7 @@ def plot_conditional_density(x_grid: torch.Tensor, y_grid: torch.Tensor, density
     vmax = None if vmax is None else check_positive_float("vmax", vmax)
     check_bool("colorbar", colorbar)
     ax = check_axes("ax", ax)
-    mesh = ax.pcolormesh(xs, ys, density, shading="nearest", cmap="Greys", vmin=0, vmax=vmax, rasterized=True)
+    mesh = ax.pcolormesh(xs, ys, density, shading="nearest", cmap=with_gaps("Greys"), vmin=0, vmax=vmax, rasterized=True)
     if colorbar:
         extend = "max" if vmax is not None and np.nanmax(density) > vmax else "neither"
         ax.figure.colorbar(mesh, ax=ax, label="$p(y \\mid x)$" + (f" (clipped at {vmax:g})" if extend == "max" else ""),
@@ -84,10 +84,10 @@ def _grid(name: str, value) -> np.ndarray:
 
 
 def _pair(name: str, value) -> tuple[np.ndarray, np.ndarray]:
-    """Points to draw as a pair ``(x, y)`` of 1-D tensors of one length."""
+    """Points to draw as a pair ``(x, y)`` of tensors of one shape (e.g. (S, B): S samples at each of B inputs)."""
     if not (isinstance(value, (tuple, list)) and len(value) == 2):
-        raise TypeError(f"{name}: expected a pair (x, y) of 1-D tensors, got {describe(value)}")
-    x, y = host(f"{name}[0]", value[0], ndim=1), host(f"{name}[1]", value[1], ndim=1)
-    if len(x) != len(y):
-        raise ValueError(f"{name}: expected x and y of one length, got {len(x)} and {len(y)}")
+        raise TypeError(f"{name}: expected a pair (x, y) of tensors of one shape, got {describe(value)}")
+    x, y = host(f"{name}[0]", value[0]), host(f"{name}[1]", value[1])
+    if x.shape != y.shape:
+        raise ValueError(f"{name}: expected x and y of one shape, got {x.shape} and {y.shape}")
     return x, y

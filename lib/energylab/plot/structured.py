@@ -9,7 +9,7 @@ import torch
 from .._checks import check_positive_int, check_tensor, describe
 from ..structured.chain import PAD
 from ..structured.factor_graph import Trellis
-from ._inputs import axes as check_axes, colour, host, indices, integers
+from ._inputs import axes as check_axes, colour, host, indices, integers, with_gaps
 from .style import COLORS
 
 __all__ = ["plot_trellis", "plot_marginals", "plot_alignment", "plot_digit_reading"]
@@ -59,8 +59,8 @@ def plot_trellis(trellis, config=None, ax=None, *, title: str | None = None):
 
 
 def plot_marginals(mu, path=None, ax=None, *, title: str | None = None, truth=None):
-    """Heat map of position marginals ``mu`` (N, C) (labels on the vertical axis) with an
-    optional decoded ``path`` (N,) drawn on top and the ``truth`` as open circles.
+    """Heat map of position marginals ``mu`` (N, C) (labels on the vertical axis; NaN cells in the gap
+    colour) with an optional decoded ``path`` (N,) drawn on top and the ``truth`` as open circles.
     Lecture 5 §3, homework 3."""
     mu = host("mu", mu, ndim=2)
     n, c = mu.shape
@@ -69,7 +69,7 @@ def plot_marginals(mu, path=None, ax=None, *, title: str | None = None, truth=No
     lines = {name: indices(name, value, c, shape=(n,), like=" (one label per row of mu)")
              for name, value in (("path", path), ("truth", truth)) if value is not None}
     ax = check_axes("ax", ax)
-    im = ax.imshow(mu.T, origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1)
+    im = ax.imshow(mu.T, origin="lower", aspect="auto", cmap=with_gaps("Greys"), vmin=0, vmax=1)
     t = np.arange(n)
     if "path" in lines:
         ax.plot(t, lines["path"], color=COLORS[1], lw=2, marker="o", ms=4, label="Viterbi")
@@ -116,7 +116,7 @@ def plot_digit_reading(image, width, segments=None, labels=None, ax=None, *, tru
     color = colour("color", color or COLORS[1])
     arcs = _arcs(segments, labels, width)
     ax = check_axes("ax", ax)
-    ax.imshow(image[:, :width], cmap="Greys", vmin=0, vmax=1, aspect="equal")
+    ax.imshow(image[:, :width], cmap=with_gaps("Greys"), vmin=0, vmax=1, aspect="equal")
     for (s, e), c in arcs:
         ax.add_patch(plt.Rectangle((s - 0.5, -0.5), e - s, 8, fill=False, ec=color, lw=1.5))
         ax.text((s + e - 1) / 2, -1.0, str(c), ha="center", va="bottom", color=color, fontsize=11, fontweight="bold")
