@@ -33,7 +33,8 @@ import torch
 from .gibbs import Grid
 from .losses import LOSSES
 from ._checks import check_beta
-from .plot.energy import _check_betas, plot_gibbs, plot_loss_shapes
+from .plot._inputs import check_betas
+from .plot.energy import _check_gibbs, plot_gibbs, plot_loss_shapes
 
 __all__ = ["has_widget_frontend", "gibbs_explorer", "loss_explorer"]
 
@@ -103,7 +104,9 @@ def gibbs_explorer(points: torch.Tensor | Grid, energies: torch.Tensor, *, beta:
     docstring).  ``points``: a 1-D or 2-D :class:`Grid`, or labels (C,) of a discrete set, with
     ``energies`` of matching length.  Lecture 3 §4."""
     check_beta("beta", beta, allow_inf=False)
-    static_betas = _check_betas("static_betas", static_betas)
+    static_betas = check_betas("static_betas", static_betas)
+    _check_gibbs(points, energies)                                  # before a figure is opened
+
     def figure(betas):
         if isinstance(points, Grid) and len(points.axes) == 1:      # density curves on one axis
             fig, ax = plt.subplots(figsize=(6, 3.2))

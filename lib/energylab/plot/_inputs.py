@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
 
-from .._checks import check_tensor, describe
+from .._checks import check_beta, check_tensor, describe
 
 
 def host(name: str, value, *, ndim: int | Sequence[int] | None = None, last_dim: int | None = None,
@@ -107,3 +107,10 @@ def labels_for(name: str, value, n: int) -> list:
     if len(value) != n:
         raise ValueError(f"{name}: expected {n} labels, got {len(value)}")
     return list(value)
+
+
+def check_betas(name: str, betas) -> list[float]:
+    """A non-empty list or tuple of inverse temperatures (finite, > 0): one panel or curve each."""
+    if isinstance(betas, str) or not isinstance(betas, (list, tuple)) or not betas:
+        raise TypeError(f"{name}: expected a non-empty list of inverse temperatures, got {describe(betas)}")
+    return [check_beta(f"{name}[{i}]", beta, allow_inf=False) for i, beta in enumerate(betas)]

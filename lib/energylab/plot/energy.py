@@ -18,8 +18,8 @@ import torch
 
 from ..gibbs import Grid, gibbs_density, gibbs_probabilities
 from ..losses import LOSSES, loss_on_answers
-from .._checks import check_beta, check_bool, check_positive_float, check_positive_int, check_real, check_tensor, describe
-from ._inputs import axes as check_axes, axes_grid, colour, host, integers
+from .._checks import check_bool, check_positive_float, check_positive_int, check_real, check_tensor, describe
+from ._inputs import axes as check_axes, axes_grid, check_betas, colour, host, integers
 from .style import COLORS
 
 __all__ = [
@@ -263,15 +263,8 @@ def plot_gibbs(points: torch.Tensor | Grid, energies: torch.Tensor, betas: Seque
     ``points`` is a 1-D :class:`Grid` (density curves, one axis) or a 2-D grid (one image
     per β), or a tensor (C,) of labels of a discrete set (bars, one panel per β).
     """
-    betas = _check_betas("betas", betas)
-    if isinstance(points, Grid):
-        if len(points.axes) not in (1, 2):
-            raise ValueError(f"points: expected a 1-D or 2-D grid, got {len(points.axes)} axes")
-        _check_energies(energies, points.points.shape[0], "grid point")
-    else:                                            # labels (C,) of a discrete set
-        _check_energies(energies, len(integers("points", points, ndim=1)), "label in points")
-    if torch.isnan(energies).any():                  # Z would be NaN: every panel blank
-        raise ValueError("energies: expected no NaN (a NaN energy makes Z, and so every probability, NaN)")
+    betas = check_betas("betas", betas)
+    _check_gibbs(points, energies)
     if isinstance(points, Grid) and len(points.axes) == 1:
         ax = check_axes("axes", axes)
         for i, beta in enumerate(betas):
@@ -297,11 +290,16 @@ def plot_gibbs(points: torch.Tensor | Grid, energies: torch.Tensor, betas: Seque
     return axes
 
 
-def _check_betas(name: str, betas) -> list[float]:
-    """A non-empty sequence of inverse temperatures (> 0, finite)."""
-    if isinstance(betas, str) or not isinstance(betas, (list, tuple)) or not betas:
-        raise TypeError(f"{name}: expected a non-empty list of inverse temperatures, got {describe(betas)}")
-    return [check_beta(f"{name}[{i}]", beta, allow_inf=False) for i, beta in enumerate(betas)]
+def _check_gibbs(points, energies) -> None:
+    """``points`` a 1-D or 2-D Grid or integer labels (C,), ``energies`` one per point, without NaN."""
+    if isinstance(points, Grid):
+        if len(points.axes) not in (1, 2):
+            raise ValueError(f"points: expected a 1-D or 2-D grid, got {len(points.axes)} axes")
+        _check_energies(energies, points.points.shape[0], "grid point")
+    else:                                            # labels (C,) of a discrete set
+        _check_energies(energies, len(integers("points", points, ndim=1)), "label in points")
+    if torch.isnan(energies).any():                  # Z would be NaN: every panel blank
+        raise ValueError("energies: expected no NaN (a NaN energy makes Z, and so every probability, NaN)")
 
 
 def _check_answers(energies, target, margin, beta) -> int:
