@@ -6,8 +6,9 @@ Part of tests/lib/bad_input_specs.py (which merges ``SPECS`` and ``NOT_YET`` of 
 
 A plot returns what it drew on, so NaN-in/NaN-out does not apply to it: the plots check types,
 shapes, lengths and discrete values (indices, labels, paths) and draw continuous data as they are --
-a NaN as a gap, +inf at the top of the colour scale (``nan_ok``/``inf_ok`` below, each with a note).  Where a NaN would blank the whole picture (a Gibbs density, whose Z it poisons) or
-leave it without limits (the arrows of the loss shapes), the plot refuses it.  Every valid call is
+a NaN as a gap, +inf at the top of the colour scale (``nan_ok``/``inf_ok`` below, each with a note).
+Where a NaN would blank the whole picture (a Gibbs density, whose Z it poisons) or leave it without
+limits (the arrows of the loss shapes), the plot refuses it.  Every valid call is
 tiny; the walk closes the figures after each call.
 """
 from __future__ import annotations

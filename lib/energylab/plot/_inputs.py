@@ -2,8 +2,8 @@
 
 A plot checks types, shapes, lengths and discrete values (indices, labels, paths) on entry and
 draws continuous data as they are: a NaN as a gap (:data:`GAP_COLOR` in an image), ``+inf`` (a
-forbidden state) at the top of the colour scale.  The tensors a plot draws may live on any device and have any floating dtype (they are
-copied to the host as float64 for matplotlib).
+forbidden state) at the top of the colour scale.  The tensors a plot draws may live on any device
+and have any floating dtype (they are copied to the host for matplotlib).
 """
 from __future__ import annotations
 

@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 
+#: Paths drawn at most (the first ones), so that a picture stays readable.
+MAX_PATHS = 60
+
+
 def _np(t) -> np.ndarray:
     return t.detach().cpu().numpy()
 
@@ -93,7 +97,8 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
 
     ``clip`` caps the energy (steep walls would otherwise use all the colours); ``vmin``/``vmax``
     fix the colour scale (to compare panels) -- values above ``vmax`` or ``clip`` (and ``+inf``, a
-    forbidden state) take the top colour and the colour bar gets an arrow; NaN is left blank.  Levels and colour-bar ticks sit at round numbers.
+    forbidden state) take the top colour and the colour bar gets an arrow; NaN is left blank.
+    Levels and colour-bar ticks sit at round numbers.
     ``data`` (N, 2) is drawn as dots, ``minima`` (M, 2) as crosses, ``trajectories`` (T+1, S, 2)
     as paths.  ``log=True`` spaces the colours logarithmically in ``E − vmin`` (``vmin`` defaults
     to min E) so that valleys a few units deep and walls a hundred units high both show, with
@@ -104,7 +109,8 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
     clip, vmin, vmax = (check_real(n, v, none_ok=True) for n, v in (("clip", clip), ("vmin", vmin), ("vmax", vmax)))
     _check_above_vmin(vmin, clip=clip, vmax=vmax)
     check_bool("colorbar", colorbar), check_bool("log", log)
-    data, minima, trajectories = _points("data", data), _points("minima", minima), _points("trajectories", trajectories, 3)
+    data, minima = _points("data", data), _points("minima", minima)
+    trajectories = _points("trajectories", trajectories, ndim=3)
     ax = check_axes("ax", ax)
     if log:
         return _log_surface(grid, image, ax, vmin, vmax if clip is None else clip, levels, colorbar,
@@ -118,9 +124,8 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
     if n_levels is not None:
         levels = _nice_levels(lo, hi, n_levels)
     extend = "max" if np.nanmax(image) > hi else "neither"
-    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), _above(np.clip(image, lo, None), max(hi, levels[-1])),
-                         levels=levels,
-                         cmap="viridis", extend=extend)
+    shown = _above(np.clip(image, lo, None), max(hi, levels[-1]))
+    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), shown, levels=levels, cmap="viridis", extend=extend)
     if colorbar:
         bar = ax.figure.colorbar(filled, ax=ax, label=colorbar_label)
         bar.locator = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10])
@@ -132,9 +137,9 @@ def _check_levels(levels):
     """An int number of levels (>= 1), or a sequence of increasing numbers."""
     if isinstance(levels, int) and not isinstance(levels, bool):
         return check_positive_int("levels", levels)
-    if isinstance(levels, (list, tuple, np.ndarray)) and len(levels) >= 2 and \
-            all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and math.isfinite(v) for v in levels) \
-            and all(a < b for a, b in zip(levels[:-1], levels[1:])):
+    numbers = isinstance(levels, (list, tuple, np.ndarray)) and len(levels) >= 2 and all(
+        isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and math.isfinite(v) for v in levels)
+    if numbers and all(a < b for a, b in zip(levels[:-1], levels[1:])):
         return levels
     raise ValueError(f"levels: expected a number of levels (an int >= 1) or increasing finite values, "
                      f"got {describe(levels)}")
@@ -150,7 +155,8 @@ def _decorate(ax, data, minima, trajectories, title):
     if data is not None:
         ax.scatter(*data.T, s=4, color="white", edgecolors="none", alpha=0.7, label="data")
     if trajectories is not None:
-        _draw_paths(ax, trajectories[:, :60, 0], trajectories[:, :60, 1], ["white"] * min(60, trajectories.shape[1]))
+        shown = trajectories[:, :MAX_PATHS]
+        _draw_paths(ax, shown[..., 0], shown[..., 1], ["white"] * shown.shape[1])
     if minima is not None:
         ax.scatter(*minima.T, marker="X", s=90, color=COLORS[1], edgecolors="white", zorder=5, label="minima")
     ax.set_aspect("equal")
@@ -169,8 +175,8 @@ def _log_surface(grid, image, ax, vmin, vmax, levels, colorbar, colorbar_label, 
     bounds = np.expm1(np.linspace(0, np.log1p(top), n + 1))
     norm = FuncNorm((np.log1p, np.expm1), vmin=0, vmax=top)
     extend = "max" if np.nanmax(shifted) > top * (1 + 1e-9) else "neither"
-    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), _above(shifted, top), levels=bounds, norm=norm, cmap="viridis",
-                         extend=extend)
+    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), _above(shifted, top), levels=bounds, norm=norm,
+                         cmap="viridis", extend=extend)
     if colorbar:
         ticks = [t for t in (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if t <= top]
         ax.figure.colorbar(filled, ax=ax, label=colorbar_label, ticks=ticks)
@@ -216,7 +222,7 @@ def plot_energy_surface_3d(grid: Grid, energies: torch.Tensor, ax=None, *, clip:
 
 
 def plot_trajectories(trajectory: torch.Tensor, ax=None, *, energies: torch.Tensor | None = None,
-                      color: str | Sequence = "white", max_paths: int = 60):
+                      color: str | Sequence = "white", max_paths: int = MAX_PATHS):
     """Inference paths ``trajectory`` (T+1, S, D) from :func:`energylab.inference.gradient_descent`.
     Lecture 3 §2.
 
@@ -234,8 +240,10 @@ def plot_trajectories(trajectory: torch.Tensor, ax=None, *, energies: torch.Tens
                                  check_tensor("energies", energies).shape != trajectory.shape[:2]):
         raise ValueError(f"energies: expected shape {tuple(trajectory.shape[:2])} (one per point of 1-D paths), "
                          f"got {describe(energies)}")
-    many = isinstance(color, (list, tuple))
-    colors = [colour(f"color[{s}]", c) for s, c in enumerate(color[:paths])] if many else [colour("color", color)] * paths
+    if isinstance(color, (list, tuple)):                             # one colour per path
+        colors = [colour(f"color[{s}]", c) for s, c in enumerate(color[:paths])]
+    else:
+        colors = [colour("color", color)] * paths
     if len(colors) != paths:
         raise ValueError(f"color: expected one colour or {paths} (one per path), got {len(colors)}")
     ax = check_axes("ax", ax)

@@ -54,7 +54,8 @@ def plot_conditional_density(x_grid: torch.Tensor, y_grid: torch.Tensor, density
     vmax = None if vmax is None else check_positive_float("vmax", vmax)
     check_bool("colorbar", colorbar)
     ax = check_axes("ax", ax)
-    mesh = ax.pcolormesh(xs, ys, density, shading="nearest", cmap=with_gaps("Greys"), vmin=0, vmax=vmax, rasterized=True)
+    mesh = ax.pcolormesh(xs, ys, density, shading="nearest", cmap=with_gaps("Greys"), vmin=0, vmax=vmax,
+                         rasterized=True)
     if colorbar:
         extend = "max" if vmax is not None and np.nanmax(density) > vmax else "neither"
         ax.figure.colorbar(mesh, ax=ax, label="$p(y \\mid x)$" + (f" (clipped at {vmax:g})" if extend == "max" else ""),
