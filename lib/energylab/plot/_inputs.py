@@ -22,8 +22,13 @@ from .._checks import check_beta, check_tensor, describe
 def host(name: str, value, *, ndim: int | Sequence[int] | None = None, last_dim: int | None = None,
          floating: bool = True) -> np.ndarray:
     """:func:`~energylab._checks.check_tensor`, then the values as a NumPy array on the host."""
-    check_tensor(name, value, ndim=ndim, last_dim=last_dim, floating=floating)
-    return value.detach().cpu().numpy()
+    return to_numpy(check_tensor(name, value, ndim=ndim, last_dim=last_dim, floating=floating))
+
+
+def to_numpy(value: torch.Tensor) -> np.ndarray:
+    """A tensor's values on the host (float64 for a floating tensor: NumPy has no bfloat16)."""
+    value = value.detach().cpu()
+    return (value.double() if value.is_floating_point() else value).numpy()
 
 
 def integers(name: str, value, *, ndim: int | None = None, last_dim: int | None = None) -> torch.Tensor:

@@ -19,7 +19,7 @@ import torch
 from ..gibbs import Grid, gibbs_density, gibbs_probabilities
 from ..losses import LOSSES, loss_on_answers
 from .._checks import check_bool, check_positive_float, check_positive_int, check_real, check_tensor, describe
-from ._inputs import axes as check_axes, axes_grid, check_betas, colour, host, integers
+from ._inputs import axes as check_axes, axes_grid, check_betas, colour, host, integers, to_numpy as _np
 from .style import COLORS
 
 __all__ = [
@@ -36,10 +36,6 @@ __all__ = [
 MAX_PATHS = 60
 
 
-def _np(t) -> np.ndarray:
-    return t.detach().cpu().numpy()
-
-
 def _image(grid: Grid, energies: torch.Tensor) -> np.ndarray:
     """The energies at the points of a 2-D ``grid`` as an image (n₁, n₀), checked."""
     if not isinstance(grid, Grid):
@@ -47,7 +43,7 @@ def _image(grid: Grid, energies: torch.Tensor) -> np.ndarray:
     if len(grid.axes) != 2:
         raise ValueError(f"grid: expected a 2-D grid, got {len(grid.axes)} axes")
     _check_energies(energies, grid.points.shape[0], "grid point")
-    return _np(grid.image(energies)).astype(float)
+    return _np(grid.image(energies))
 
 
 def _check_energies(energies, n: int, what: str) -> torch.Tensor:
