@@ -65,7 +65,7 @@ class ReplayBuffer:
 
     def noise(self, n: int, *, device=None, dtype=None, generator=None) -> torch.Tensor:
         """``n`` points of uniform noise in ``bounds = (low, high)``, shape ``(n, *shape)``.
-        Lecture 12 §2–3.  Lecture 12 §2–3."""
+        Lecture 12 §2–3."""
         check_positive_int("n", n)
         device = self.data.device if device is None else check_device("device", device)
         dtype = self.data.dtype if dtype is None else check_dtype("dtype", dtype)
@@ -77,7 +77,6 @@ class ReplayBuffer:
 
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> BufferDraw:
         """Draw ``n`` starting points: stored ones, each replaced by noise with prob. ``reinit_prob``.
-        Lecture 12 §2–3 (inside persistent_sgld), homework 5.
         Lecture 12 §2–3 (inside persistent_sgld), homework 5."""
         check_positive_int("n", n)
         if n > self.capacity:
@@ -91,7 +90,6 @@ class ReplayBuffer:
 
     def push(self, x: torch.Tensor, index: torch.Tensor) -> None:
         """Write points ``x`` (shape ``(n, *shape)``) back to the slots ``index``.
-        Lecture 12 §2–3 (inside persistent_sgld), homework 5.
         Lecture 12 §2–3 (inside persistent_sgld), homework 5."""
         check_like("x", check_tensor("x", x), self.data, "the buffer")
         if x.dim() != 1 + len(self.shape) or x.shape[1:] != self.shape:
