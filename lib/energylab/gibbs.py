@@ -118,6 +118,7 @@ class Grid(NamedTuple):
 
     def image(self, values: torch.Tensor) -> torch.Tensor:
         """Reshape per-point values (..., N) to (..., *shape) for plotting."""
+        check_tensor("values", values, last_dim=self.points.shape[0])
         return values.reshape(*values.shape[:-1], *self.shape)
 
 

@@ -30,7 +30,7 @@ from typing import Callable, NamedTuple
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_like, check_positive_float, check_tensor, describe
+from ._checks import check_callable, check_like, check_positive_float, check_tensor, describe
 from .inference import most_offending
 
 __all__ = [
@@ -286,6 +286,13 @@ class LossInfo:
     margin: str
     function: Callable
 
+    def __post_init__(self):
+        for field in ("name", "formula", "margin"):
+            value = getattr(self, field)
+            if not isinstance(value, str) or not value:
+                raise TypeError(f"{field}: expected a non-empty string, got {describe(value)}")
+        check_callable("function", self.function)
+
 
 LOSS_TABLE: tuple[LossInfo, ...] = (
     LossInfo("energy", "E⁺", "none", energy_loss),
@@ -309,6 +316,8 @@ LOSSES: dict[str, Callable] = {row.name: row.function for row in LOSS_TABLE}
 
 def loss_table_markdown(rows: tuple[LossInfo, ...] = LOSS_TABLE) -> str:
     """The loss table as a Markdown table (display it with ``IPython.display.Markdown``).  Lecture 4 §1."""
+    if not isinstance(rows, (tuple, list)) or not all(isinstance(row, LossInfo) for row in rows):
+        raise TypeError(f"rows: expected a tuple of LossInfo rows (like LOSS_TABLE), got {describe(rows)}")
     lines = ["| loss | formula | margin |", "|---|---|---|"]
     lines += [f"| {row.name} | `{row.formula}` | {row.margin} |" for row in rows]
     return "\n".join(lines)

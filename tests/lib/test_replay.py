@@ -103,7 +103,7 @@ def test_clear_errors(generator):
     buf = ReplayBuffer(2, capacity=10, generator=generator)
     with pytest.raises(ValueError, match="n"):
         buf.sample(11)
-    with pytest.raises(ValueError, match="x, index"):
+    with pytest.raises(ValueError, match="x: expected points"):
         buf.push(torch.zeros(3, 5), torch.arange(3))
     with pytest.raises(TypeError, match="generator"):
         buf.sample(2, generator="seed")

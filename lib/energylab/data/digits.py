@@ -169,6 +169,7 @@ def digits_inpainting(hidden="bottom", *, test_fraction: float = 0.25, scaling: 
     if scaling not in ("unit", "binary"):
         raise ValueError(f"scaling: expected 'unit' or 'binary' (pixels in [0, 1]), got {describe(scaling)}")
     check_generator("generator", generator)
+    device = check_device("device", device)
     hidden = hidden_pixels(hidden)
     images, labels = load_digits(scaling, dtype=dtype)                              # (1797, 64), (1797,)
     order = torch.randperm(images.shape[0], generator=generator)

@@ -29,7 +29,8 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from .._checks import check_generator, check_positive_float, check_positive_int, check_tensor, describe
+from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float, check_positive_int,
+                       check_tensor, describe)
 
 __all__ = ["ImagePairs", "random_dots", "shift_pairs", "rotate_images", "rotation_pairs"]
 
@@ -55,6 +56,7 @@ def random_dots(n: int, size: int = 13, *, density: float = 0.1, blur: float = 1
         raise ValueError(f"density: expected a number in (0, 1), got {describe(density)}")
     check_positive_float("blur", blur, allow_zero=True)
     check_generator("generator", generator)
+    dtype, device = check_dtype("dtype", dtype), check_device("device", device)
     gen_device = generator.device if generator is not None else device
     dots = (torch.rand(n, size, size, generator=generator, dtype=dtype, device=gen_device) < density).to(dtype)
     dots = dots.to(device)
@@ -90,6 +92,7 @@ def shift_pairs(n: int, *, size: int = 13, max_shift: int = 3, shifts: torch.Ten
     check_positive_int("size", size)
     check_positive_int("max_shift", max_shift, minimum=0)
     check_generator("generator", generator)
+    dtype, device = check_dtype("dtype", dtype), check_device("device", device)
     if shifts is None:
         gen_device = generator.device if generator is not None else device
         shifts = torch.randint(-max_shift, max_shift + 1, (n, 2), generator=generator, device=gen_device)
@@ -118,11 +121,11 @@ def rotate_images(images: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
     ``out(p) = image(R⁻¹ p)`` by bilinear interpolation, zero outside the image.  Lecture 9 §6
     (the rotation pairs, and comparing a factor's output filter with its turned input filter)."""
     check_tensor("images", images, ndim=3)
-    check_tensor("angles", angles, ndim=1)
+    check_like("angles", check_tensor("angles", angles, ndim=1), images, "images")
     if angles.shape[0] != images.shape[0]:
         raise ValueError(f"angles: expected ({images.shape[0]},), one per image, got {describe(angles)}")
     n, height, width = images.shape
-    theta = angles.to(images) * math.pi / 180
+    theta = angles * math.pi / 180
     cos, sin = torch.cos(theta)[:, None, None], torch.sin(theta)[:, None, None]
     # normalised coordinates of every output pixel (x right, y up), then R^{-1} = rotation by -theta
     gy, gx = torch.meshgrid(torch.linspace(1, -1, height, dtype=images.dtype, device=images.device),
@@ -144,6 +147,7 @@ def rotation_pairs(n: int, *, size: int = 13, max_angle: float = 90.0, angles: t
     check_positive_int("size", size)
     check_positive_float("max_angle", max_angle)
     check_generator("generator", generator)
+    dtype, device = check_dtype("dtype", dtype), check_device("device", device)
     if angles is None:
         gen_device = generator.device if generator is not None else device
         u = torch.rand(n, generator=generator, dtype=dtype, device=gen_device)

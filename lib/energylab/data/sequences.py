@@ -105,8 +105,10 @@ def digit_strings(n: int, *, n_digits: tuple[int, int] = (2, 4), gap: tuple[int,
     A gap of 0 makes two digits touch: the segmentation must then be inferred.  Lecture 5 §5."""
     check_positive_int("n", n)
     for name, pair, low in (("n_digits", n_digits, 1), ("gap", gap, 0)):
-        if not isinstance(pair, tuple) or len(pair) != 2 or not low <= pair[0] <= pair[1]:
-            raise ValueError(f"{name}: expected a tuple (low, high) with {low} <= low <= high, got {describe(pair)}")
+        ints = isinstance(pair, tuple) and len(pair) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in pair)
+        if not ints or not low <= pair[0] <= pair[1]:
+            raise ValueError(f"{name}: expected a tuple of ints (low, high) with {low} <= low <= high, got {describe(pair)}")
     check_generator("generator", generator)
     crops, labels = digit_crops(split)
     counts = torch.randint(n_digits[0], n_digits[1] + 1, (n,), generator=generator)

@@ -19,7 +19,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_tensor, describe
+from .._checks import check_bool, check_input, check_like, check_positive_int, check_rows, check_tensor, describe
 from ..models.mlp import check_widths, mlp
 from ..train import History, fit
 
@@ -42,7 +42,7 @@ class PCACompletion:
 
     def __init__(self, n_components: int = 10, probabilistic: bool = True):
         self.n_components = check_positive_int("n_components", n_components)
-        self.probabilistic = bool(probabilistic)
+        self.probabilistic = check_bool("probabilistic", probabilistic)
         self.mean_: torch.Tensor | None = None         # (x_dim + y_dim,)
         self.components_: torch.Tensor | None = None   # (K, x_dim + y_dim), orthonormal rows
         self.variances_: torch.Tensor | None = None    # (K,) variance along each component
@@ -53,9 +53,14 @@ class PCACompletion:
         """Learn the PCA of the whole images ``[x, y]`` (N, x_dim + y_dim); returns ``self``.
         Lecture 6 §7, homework 4."""
         check_tensor("x", x, ndim=2)
-        check_tensor("y", y, ndim=2)
+        if x.shape[0] < 2:
+            raise ValueError(f"x: expected at least 2 rows (a variance needs two images), got {describe(x)}")
+        check_like("y", check_tensor("y", y, ndim=2), x, "x")
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"y: expected {x.shape[0]} rows like x, got {describe(y)}")
+        for name, value in (("x", x), ("y", y)):     # the SVD fails on NaN/inf; fit is no hot path
+            if not bool(value.isfinite().all()):
+                raise ValueError(f"{name}: expected finite pixel values (the PCA's SVD cannot use NaN or inf)")
         if self.n_components > min(x.shape[1], x.shape[0] - 1):
             raise ValueError(f"n_components: expected at most min(x_dim, N - 1) = "
                              f"{min(x.shape[1], x.shape[0] - 1)}, got {self.n_components}")
@@ -76,14 +81,14 @@ class PCACompletion:
         Lecture 6 §7, homework 4."""
         if self.components_ is None:
             raise RuntimeError("PCACompletion.complete: call fit(x, y) first")
-        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
+        check_like("x", check_tensor("x", x, ndim=2, last_dim=self.x_dim), self.mean_, "the data fit() saw")
         mean_x, mean_y = self.mean_[: self.x_dim], self.mean_[self.x_dim:]
         v_x, v_y = self.components_[:, : self.x_dim], self.components_[:, self.x_dim:]   # (K, x_dim), (K, y_dim)
         lhs = v_x @ v_x.T                                                    # (K, K)
         if self.probabilistic:
             sigma2 = self.noise_variance_
             lhs = lhs + torch.diag(sigma2 / (self.variances_ - sigma2))
-        coeffs = torch.linalg.solve(lhs, v_x @ (x.to(lhs.dtype) - mean_x).T).T   # (N, K)
+        coeffs = torch.linalg.solve(lhs, v_x @ (x - mean_x).T).T   # (N, K)
         return mean_y + coeffs @ v_y
 
 
@@ -98,7 +103,7 @@ class RegressionMLP(nn.Module):
         self.net = mlp(x_dim, check_widths("hidden", hidden, allow_empty=False), y_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
+        check_input("x", x, self, ndim=2, last_dim=self.x_dim)
         return torch.sigmoid(self.net(x))
 
 
@@ -107,5 +112,12 @@ def fit_regression(model: RegressionMLP, x: torch.Tensor, y: torch.Tensor, *, ep
                    progress: bool = True) -> History:
     """Minimise ``mean ||f(X) − Y||²`` with :func:`energylab.train.fit`; returns the history.
     Lecture 6 §7, homework 4."""
+    if not isinstance(model, RegressionMLP):
+        raise TypeError(f"model: expected a RegressionMLP, got {describe(model)}")
+    check_input("x", x, model, ndim=2, last_dim=model.x_dim)
+    if x.shape[0] == 0:
+        raise ValueError(f"x: expected at least one training pair, got {describe(x)}")
+    check_rows({"x": model.x_dim, "y": model.y_dim}, x=x, y=y)
+    check_like("y", y, x, "x")
     return fit(model, lambda m, xb, yb: (m(xb) - yb).pow(2).mean(), (x, y), epochs=epochs, lr=lr,
                batch_size=batch_size, generator=generator, progress=progress)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_positive_int, check_tensor, describe
+from .._checks import check_like, check_positive_int, check_tensor, describe
 
 __all__ = ["completion_mse", "best_of_mse", "nearest_completions"]
 
@@ -19,7 +19,7 @@ def completion_mse(pred: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
     """Mean squared error per pixel, averaged over rows: ``mean_n mean_d (Ŷ − Y)²`` (a 0-d tensor).
     Lecture 6 §7."""
     check_tensor("truth", truth, ndim=2)
-    check_tensor("pred", pred, ndim=2)
+    check_like("pred", check_tensor("pred", pred, ndim=2), truth, "truth")
     if pred.shape != truth.shape:
         raise ValueError(f"pred: expected the shape of truth {tuple(truth.shape)}, got {describe(pred)}")
     return (pred - truth).pow(2).mean()
@@ -33,9 +33,10 @@ def best_of_mse(candidates: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
     plausible completions scores well; one blurry average cannot improve with S.
     """
     check_tensor("truth", truth, ndim=2)
-    check_tensor("candidates", candidates, ndim=3)
-    if candidates.shape[1:] != truth.shape:
-        raise ValueError(f"candidates: expected shape (S, {truth.shape[0]}, {truth.shape[1]}), got {describe(candidates)}")
+    check_like("candidates", check_tensor("candidates", candidates, ndim=3), truth, "truth")
+    if candidates.shape[0] == 0 or candidates.shape[1:] != truth.shape:
+        raise ValueError(f"candidates: expected shape (S, {truth.shape[0]}, {truth.shape[1]}) with S >= 1, "
+                         f"got {describe(candidates)}")
     per_candidate = (candidates - truth).pow(2).mean(-1)                   # (S, N)
     return per_candidate.min(0).values.mean()
 
@@ -48,7 +49,12 @@ def nearest_completions(x: torch.Tensor, x_train: torch.Tensor, y_train: torch.T
     give to (almost) the same ``x``: when they differ, the completion is ambiguous.
     """
     check_tensor("x", x, ndim=2)
-    check_tensor("x_train", x_train, ndim=2, last_dim=x.shape[1])
+    check_like("x_train", check_tensor("x_train", x_train, ndim=2, last_dim=x.shape[1]), x, "x")
+    if x_train.shape[0] == 0:
+        raise ValueError(f"x_train: expected at least one training example, got {describe(x_train)}")
+    for name, value in (("x", x), ("x_train", x_train)):    # the result is an index: no NaN may be ranked silently
+        if not bool(value.isfinite().all()):
+            raise ValueError(f"{name}: expected finite pixel values, a NaN or inf distance cannot be ranked")
     check_tensor("y_train", y_train, ndim=2)
     if y_train.shape[0] != x_train.shape[0]:
         raise ValueError(f"y_train: expected {x_train.shape[0]} rows like x_train, got {describe(y_train)}")

@@ -40,7 +40,7 @@ from .._checks import (check_bool, check_device, check_dtype, check_generator, c
                        check_positive_int, check_tensor, describe)
 from ..gibbs import gibbs_log_probabilities
 from ..samplers.exact import enumerate_states, state_index
-from ..samplers.gibbs_sampling import sample_bernoulli, sequential_gibbs_sweep
+from ..samplers.gibbs_sampling import _sequential_sweep, sample_bernoulli
 from ..train.loop import batches
 
 __all__ = ["BoltzmannMachine", "BMGradient", "boltzmann_gradient", "train_boltzmann"]
@@ -142,11 +142,9 @@ class BoltzmannMachine(nn.Module):
         check_positive_int("n_sweeps", n_sweeps, minimum=0)
         check_bool("clamp_visible", clamp_visible)
         check_generator("generator", generator, like=states)
-        update = None
-        if clamp_visible:
-            update = torch.arange(self.n_units, device=states.device) >= self.n_visible
+        units = range(self.n_visible if clamp_visible else 0, self.n_units)   # clamped: the hidden units only
         for _ in range(n_sweeps):
-            states = sequential_gibbs_sweep(states, self.W, self.b, update=update, generator=generator)
+            states = _sequential_sweep(states, self.W, self.b, units, generator=generator)
         return states
 
     def clamp(self, visible: torch.Tensor, *, generator=None) -> torch.Tensor:

@@ -49,7 +49,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float, check_positive_int,
-                       check_rows, describe)
+                       check_rows, check_tensor, describe)
 from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train.loop import History, fit
 
@@ -193,6 +193,8 @@ def train_gated_rbm(model: FactoredGatedRBM, x: torch.Tensor, y: torch.Tensor, *
     """
     if not isinstance(model, FactoredGatedRBM):
         raise TypeError(f"model: expected a FactoredGatedRBM, got {describe(model)}")
+    if check_tensor("x", x, ndim=2).shape[0] == 0:
+        raise ValueError(f"x: expected at least one training pair, got {describe(x)}")
     model._check(x=x, y=y)
     check_positive_int("n_sweeps", n_sweeps)
     check_positive_float("weight_decay", weight_decay, allow_zero=True)

@@ -41,8 +41,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .._checks import (check_generator, check_input, check_like, check_positive_float, check_positive_int, check_tensor,
-                       describe)
+from .._checks import (check_callable, check_generator, check_input, check_like, check_positive_float, check_positive_int,
+                       check_rows, check_tensor, describe)
 from ..inference import Descent, gradient_descent
 from ..losses import contrastive_loss, log_loss
 from ..train import History, fit
@@ -88,6 +88,7 @@ class GeneratorMLP(nn.Module):
     def sample_noise(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor | None:
         """Standard normal ``Z`` of shape (N, noise_dim) on the device/dtype of ``x`` (None if noise_dim = 0).
         Lecture 6 §9."""
+        check_input("x", x, self, ndim=2, last_dim=self.x_dim)
         if self.noise_dim == 0:
             return None
         check_generator("generator", generator, like=x)
@@ -106,6 +107,18 @@ class GeneratorMLP(nn.Module):
             # a random draw, not data: torch.randn's float32 default is taken at x's dtype
             x = torch.cat([x, noise.to(x.dtype)], dim=-1)
         return torch.sigmoid(self.net(x))
+
+
+def _check_pair_args(energy, proposer, x, y, *, min_rows: int = 0) -> None:
+    """The energy, the proposer and the batch ``x`` (N, x_dim), ``y`` (N, y_dim) of the generator pair."""
+    check_callable("energy", energy)
+    if not isinstance(proposer, GeneratorMLP):
+        raise TypeError(f"proposer: expected a GeneratorMLP, got {describe(proposer)}")
+    check_input("x", x, proposer, ndim=2, last_dim=proposer.x_dim)
+    if x.shape[0] < min_rows:
+        raise ValueError(f"x: expected at least {min_rows} row(s), got {describe(x)}")
+    check_rows({"x": proposer.x_dim, "y": proposer.y_dim}, x=x, y=y)
+    check_like("y", y, x, "x")
 
 
 def generator_pair_loss(energy: nn.Module, proposer: GeneratorMLP, x: torch.Tensor, y: torch.Tensor, *,
@@ -130,6 +143,9 @@ def generator_pair_loss(energy: nn.Module, proposer: GeneratorMLP, x: torch.Tens
     (``e_generated``), uniformly random (``e_random``, not trained on) and, with ``mismatch > 0``,
     mismatched (``e_mismatched``) completions.
     """
+    _check_pair_args(energy, proposer, x, y)
+    for name, value in (("energy_penalty", energy_penalty), ("data_noise", data_noise), ("mismatch", mismatch)):
+        check_positive_float(name, value, allow_zero=True)
     y_hat = proposer(x, proposer.sample_noise(x, generator))                       # (N, y_dim)
     if data_noise > 0:
         y = y + data_noise * torch.randn(y.shape, generator=generator, device=y.device, dtype=y.dtype)
@@ -166,9 +182,14 @@ def train_generator_pair(energy: nn.Module, proposer: GeneratorMLP, x: torch.Ten
     in θ.  Returns the per-epoch :class:`History` with ``loss``, ``e_true``, ``e_generated``,
     ``e_random`` (and ``e_mismatched`` with ``mismatch > 0``).
     """
-    check_tensor("x", x, ndim=2)
-    check_tensor("y", y, ndim=2)
+    if not isinstance(energy, nn.Module):
+        raise TypeError(f"energy: expected an nn.Module energy(y, x) with parameters to train, got {describe(energy)}")
+    _check_pair_args(energy, proposer, x, y, min_rows=1)
+    check_positive_float("lr", lr)
     check_positive_float("lr_ratio", lr_ratio)
+    if not (isinstance(betas, tuple) and len(betas) == 2
+            and all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in betas)):
+        raise ValueError(f"betas: expected a pair of numbers in [0, 1), e.g. (0.5, 0.999), got {describe(betas)}")
     check_positive_float("energy_penalty", energy_penalty, allow_zero=True)
     check_positive_float("data_noise", data_noise, allow_zero=True)
     check_positive_float("mismatch", mismatch, allow_zero=True)
@@ -198,8 +219,14 @@ def energy_descent(energy: nn.Module, y0: torch.Tensor, x: torch.Tensor, *, n_st
     A thin wrapper of :func:`energylab.inference.gradient_descent`; returns its
     :class:`~energylab.inference.Descent` (final ``y``, ``energies``, ``trajectory``).
     """
+    check_callable("energy", energy)
     check_tensor("y0", y0, ndim=2)
     check_tensor("x", x, ndim=2)
+    if y0.shape[0] == 0:
+        raise ValueError(f"y0: expected at least one start, got {describe(y0)}")
+    if isinstance(energy, nn.Module):                 # the dtype/device rule against the energy's parameters
+        check_input("y0", y0, energy)
+        check_input("x", x, energy)
     if x.shape[0] != y0.shape[0]:
         raise ValueError(f"x: expected {y0.shape[0]} rows like y0, got {describe(x)}")
     return gradient_descent(lambda y: energy(y, x), y0, n_steps=n_steps, step_size=step_size, bounds=bounds)

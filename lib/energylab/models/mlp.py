@@ -20,7 +20,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .._checks import check_generator, describe
+from .._checks import check_bool, check_generator, describe
 
 __all__ = ["mlp", "check_widths"]
 
@@ -30,6 +30,7 @@ def check_widths(name: str, widths, *, allow_empty: bool = True) -> tuple[int, .
 
     Used by every model that takes ``hidden=(w_1, ..., w_k)``; ``allow_empty=False`` refuses ``()``.
     """
+    check_bool("allow_empty", allow_empty)
     ok = isinstance(widths, (tuple, list)) and all(
         isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in widths)
     if not ok or (not allow_empty and not widths):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_generator, check_positive_float, check_tensor, describe
+from .._checks import check_binary, check_generator, check_like, check_positive_float, check_tensor, describe
 
 __all__ = ["sample_bernoulli", "sequential_gibbs_sweep"]
 
@@ -56,15 +56,26 @@ def sequential_gibbs_sweep(
 
     Returns a new (B, n) tensor; units are visited in index order.
     """
-    check_tensor("states", states, ndim=2)
+    check_binary("states", check_tensor("states", states, ndim=2))
     n = states.shape[-1]
-    if weights.shape != (n, n):
-        raise ValueError(f"weights: expected shape {(n, n)}, got {describe(weights)}")
-    if bias.shape != (n,):
-        raise ValueError(f"bias: expected shape {(n,)}, got {describe(bias)}")
+    for name, value, shape in (("weights", weights, (n, n)), ("bias", bias, (n,))):
+        check_like(name, check_tensor(name, value), states, "states")
+        if value.shape != shape:
+            raise ValueError(f"{name}: expected shape {shape} for {n} units like states, got {describe(value)}")
+    if not (torch.allclose(weights, weights.T) and bool((weights.diagonal() == 0).all())):
+        raise ValueError("weights: expected symmetric couplings with a zero diagonal (a Boltzmann machine's W)")
+    if update is not None and (not isinstance(update, torch.Tensor) or update.dtype != torch.bool
+                               or update.shape != (n,) or update.device != states.device):
+        raise TypeError(f"update: expected None or a bool mask of shape ({n},) on {states.device}, got {describe(update)}")
     check_positive_float("beta", beta, allow_zero=True)
     check_generator("generator", generator, like=states)
     units = range(n) if update is None else torch.nonzero(update).flatten().tolist()
+    return _sequential_sweep(states, weights, bias, units, beta, generator)
+
+
+def _sequential_sweep(states, weights, bias, units, beta=1.0, generator=None) -> torch.Tensor:
+    """The sweep of :func:`sequential_gibbs_sweep` over ``units`` (indices), unchecked: the inner loop of
+    :meth:`energylab.models.BoltzmannMachine.gibbs`, which checks its arguments once."""
     states = states.clone()
     for i in units:  # a loop over units (time), vectorised over chains
         field = states @ weights[:, i] + bias[i]  # (B,)

@@ -82,6 +82,7 @@ def _modules_of(energy) -> list[nn.Module]:
 def frozen(energy):
     """Switch off ``requires_grad`` of the energy's parameters; restore each flag on exit.
     Lecture 12 §2 (sampling never trains the model); train.fit freezes the model around its sampler hook."""
+    check_callable("energy", energy)
     params = [p for module in _modules_of(energy) for p in module.parameters()]
     flags = [p.requires_grad for p in params]
     try:
@@ -132,11 +133,12 @@ def check_bounds(bounds, name: str = "bounds"):
         return None
     if not (isinstance(bounds, (tuple, list)) and len(bounds) == 2):
         raise ValueError(f"{name}: expected a pair (low, high), got {describe(bounds)}")
-    low, high = (torch.as_tensor(b, dtype=torch.float64) for b in bounds)
     try:
+        low, high = (torch.as_tensor(b, dtype=torch.float64) for b in bounds)
         ordered = bool((low < high).all())
-    except RuntimeError as error:
-        raise ValueError(f"{name}: expected low and high of broadcastable shapes, got {describe(bounds)}") from error
+    except (RuntimeError, TypeError, ValueError) as error:
+        raise ValueError(f"{name}: expected low and high as numbers or tensors of broadcastable shapes, "
+                         f"got {describe(bounds)}") from error
     if not ordered:
         raise ValueError(f"{name}: expected a pair (low, high) with low < high, got {describe(bounds)}")
     return tuple(bounds)

@@ -22,8 +22,8 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import (check_device, check_dtype, check_generator, check_positive_float, check_positive_int, check_tensor,
-                       describe)
+from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float, check_positive_int,
+                       check_tensor, describe)
 from .langevin import Energy, check_bounds, sgld
 
 __all__ = ["ReplayBuffer", "BufferDraw", "persistent_sgld"]
@@ -65,9 +65,11 @@ class ReplayBuffer:
 
     def noise(self, n: int, *, device=None, dtype=None, generator=None) -> torch.Tensor:
         """``n`` points of uniform noise in ``bounds = (low, high)``, shape ``(n, *shape)``.
-        Lecture 12 §2–3.  Lecture 12 §2–3."""
-        device = self.data.device if device is None else device
-        dtype = self.data.dtype if dtype is None else dtype
+        Lecture 12 §2–3."""
+        check_positive_int("n", n)
+        device = self.data.device if device is None else check_device("device", device)
+        dtype = self.data.dtype if dtype is None else check_dtype("dtype", dtype)
+        check_generator("generator", generator, like=torch.empty(0, device=device))
         u = torch.rand((n, *self.shape), generator=generator, device=device, dtype=dtype)
         low, high = (b if isinstance(b, (int, float)) else torch.as_tensor(b, dtype=dtype, device=device)
                      for b in self.bounds)
@@ -75,7 +77,6 @@ class ReplayBuffer:
 
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> BufferDraw:
         """Draw ``n`` starting points: stored ones, each replaced by noise with prob. ``reinit_prob``.
-        Lecture 12 §2–3 (inside persistent_sgld), homework 5.
         Lecture 12 §2–3 (inside persistent_sgld), homework 5."""
         check_positive_int("n", n)
         if n > self.capacity:
@@ -89,15 +90,20 @@ class ReplayBuffer:
 
     def push(self, x: torch.Tensor, index: torch.Tensor) -> None:
         """Write points ``x`` (shape ``(n, *shape)``) back to the slots ``index``.
-        Lecture 12 §2–3 (inside persistent_sgld), homework 5.
         Lecture 12 §2–3 (inside persistent_sgld), homework 5."""
-        check_tensor("x", x)
-        if x.shape[1:] != self.shape or not isinstance(index, torch.Tensor) or index.shape != (x.shape[0],):
-            raise ValueError(
-                f"x, index: expected x of shape (n, {', '.join(map(str, self.shape))}) and index of shape (n,), "
-                f"got x {describe(x)} and index {describe(index)}"
-            )
-        self.data[index] = x.detach().to(self.data.dtype)
+        check_like("x", check_tensor("x", x), self.data, "the buffer")
+        if x.dim() != 1 + len(self.shape) or x.shape[1:] != self.shape:
+            raise ValueError(f"x: expected points of shape (n, {', '.join(map(str, self.shape))}), got {describe(x)}")
+        n = x.shape[0]
+        if not isinstance(index, torch.Tensor) or index.dtype != torch.long or index.shape != (n,):
+            raise ValueError(f"index: expected a long tensor of shape ({n},) like x's rows, got {describe(index)}")
+        if n and (int(index.min()) < 0 or int(index.max()) >= self.capacity or index.unique().numel() != n):
+            raise ValueError(f"index: expected {n} distinct slots in 0..{self.capacity - 1}, got {index.tolist()[:8]}")
+        self._store(x, index)
+
+    def _store(self, x: torch.Tensor, index: torch.Tensor) -> None:
+        """:meth:`push` unchecked: persistent_sgld writes back the slots its own draw chose."""
+        self.data[index] = x.detach()
 
     def __len__(self) -> int:
         return self.capacity
@@ -118,5 +124,5 @@ def persistent_sgld(energy: Energy, buffer: ReplayBuffer, n: int, *, n_steps: in
     bounds = buffer.bounds if bounds is None else bounds
     x = sgld(energy, draw.x, n_steps=n_steps, step_size=step_size, noise_scale=noise_scale,
              grad_clip=grad_clip, bounds=bounds, generator=generator)
-    buffer.push(x, draw.index)
+    buffer._store(x, draw.index)
     return x

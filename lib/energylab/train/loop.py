@@ -40,19 +40,36 @@ __all__ = ["History", "fit", "batches"]
 
 class History(dict):
     """Records of a training run: ``history["loss"]`` is a list with one value per epoch
-    (or per step with ``fit(..., record="step")``).  Lecture 1 §2, Lecture 6 §8."""
+    (or per step with ``fit(..., record="step")``).  ``History(records)`` starts from a dict
+    ``{name: list of values}``.  Lecture 1 §2, Lecture 6 §8."""
+
+    def __init__(self, records: dict | None = None):
+        if records is not None and not isinstance(records, dict):
+            raise TypeError(f"records: expected a dict {{name: list of values}} or None, got {describe(records)}")
+        super().__init__(records or {})
+
+    def _check_key(self, name: str, key) -> str:
+        if key not in self:
+            raise ValueError(f"{name}: expected one of the recorded names {sorted(self)}, got {describe(key)}")
+        return key
 
     def last(self, key: str = "loss") -> float:
         """The most recent value of ``key``.  Lecture 1 §2, Lecture 3 §3, Lecture 8 §6."""
-        return self[key][-1]
+        return self[self._check_key("key", key)][-1]
 
     def plot(self, keys: Sequence[str] | None = None, ax=None, logy: bool = False, xlabel: str = "epoch"):
         """Draw the recorded curves against the epoch (or step) number.
         Library only: a quick look at the curves of a run."""
         import matplotlib.pyplot as plt
 
+        if keys is not None and not isinstance(keys, (tuple, list)):
+            raise TypeError(f"keys: expected a list of recorded names or None, got {describe(keys)}")
+        keys = [self._check_key("keys", key) for key in keys or list(self)]
+        check_bool("logy", logy)
+        if not isinstance(xlabel, str):
+            raise TypeError(f"xlabel: expected a string, got {describe(xlabel)}")
         ax = ax if ax is not None else plt.gca()
-        for key in keys or list(self):
+        for key in keys:
             ax.plot(range(1, len(self[key]) + 1), self[key], label=key)
         ax.set_xlabel(xlabel)
         if logy:
@@ -128,6 +145,7 @@ def fit(model: torch.nn.Module, loss_fn: Callable, data: Sequence[torch.Tensor],
     if sample is not None and not callable(sample):
         raise TypeError(f"sample: expected a function sample(model, *batch) or None, got {describe(sample)}")
     check_callable("loss_fn", loss_fn)
+    check_bool("progress", progress)
     n = data[0].shape[0]
     batch_size = n if batch_size is None else check_positive_int("batch_size", batch_size)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
