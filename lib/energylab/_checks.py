@@ -162,7 +162,7 @@ def check_bool(name: str, value) -> bool:
 
 def check_binary(name: str, value: torch.Tensor) -> torch.Tensor:
     """Check that the tensor ``value`` holds only 0 and 1 (states of binary units; a NaN is refused).
-    A pass over the values: for public entry points, not inner loops (added by the misc walk)."""
+    A pass over the values: for public entry points, not inner loops."""
     if not bool(((value == 0) | (value == 1)).all()):
         raise ValueError(f"{name}: expected 0/1 states, got values {value.unique()[:6].tolist()}")
     return value

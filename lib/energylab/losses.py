@@ -337,6 +337,7 @@ def loss_on_answers(name: str, energies: torch.Tensor, target: torch.Tensor, *, 
     """
     if name not in LOSSES:
         raise ValueError(f"name: expected one of {sorted(LOSSES)}, got {name!r}")
+    margin, beta = _margin(margin), check_positive_float("beta", beta)   # whichever loss reads them
     check_tensor("energies", energies, ndim=2)
     if energies.shape[1] < 2:
         raise ValueError(f"energies: expected at least 2 answers (columns), got {describe(energies)}")

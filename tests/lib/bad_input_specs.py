@@ -175,8 +175,10 @@ SPECS = {
     "energylab.losses.mee_loss": all_loss(losses.mee_loss, beta=beta),
     "energylab.losses.simple_loss": pair_loss(losses.simple_loss, margin=margin),
     "energylab.losses.infonce_loss": pair_loss(losses.infonce_loss, beta=beta),
-    "energylab.losses.loss_on_answers": Spec(lambda name, energies, target: losses.loss_on_answers(name, energies, target),
+    "energylab.losses.loss_on_answers": Spec(lambda name, energies, target, margin, beta, reduction: losses.loss_on_answers(
+                                                 name, energies, target, margin=margin, beta=beta, reduction=reduction),
                                              name=C("hinge"), energies=T(ENERGIES, inf_ok=True, empty=None, last=False),
+                                             margin=margin, beta=beta, reduction=reduction,
                                              target=T(torch.tensor([0, 2]), rows=True,
                                                       bad={"a class out of range": torch.tensor([0, 3]),
                                                            "a negative class": torch.tensor([0, -1])})),

@@ -36,8 +36,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from .._checks import (check_bool, check_device, check_dtype, check_generator, check_like, check_positive_float,
-                       check_positive_int, check_tensor, describe)
+from .._checks import (check_binary, check_bool, check_device, check_dtype, check_generator, check_like,
+                       check_positive_float, check_positive_int, check_tensor, describe)
 from ..gibbs import gibbs_log_probabilities
 from ..samplers.exact import enumerate_states, state_index
 from ..samplers.gibbs_sampling import _sequential_sweep, sample_bernoulli
@@ -58,13 +58,6 @@ def _correlations(states: torch.Tensor) -> BMGradient:
     """``<s s^T>`` (zero diagonal) and ``<s>`` over the rows of ``states``."""
     corr = states.T @ states / states.shape[0]
     return BMGradient(corr.fill_diagonal_(0.0), states.mean(0))
-
-
-def _check_binary(name: str, states: torch.Tensor) -> torch.Tensor:
-    """0/1 states (the sampler's updates and the exact tables read nothing else; a NaN would vanish)."""
-    if not bool(((states == 0) | (states == 1)).all()):
-        raise ValueError(f"{name}: expected 0/1 states, got values {states.unique()[:6].tolist()}")
-    return states
 
 
 class BoltzmannMachine(nn.Module):
@@ -105,7 +98,7 @@ class BoltzmannMachine(nn.Module):
     def _check_visible(self, visible, name="visible") -> torch.Tensor:
         """(B, n_visible) 0/1 states like the model's parameters (they index the exact table)."""
         check_like(name, check_tensor(name, visible, ndim=2, last_dim=self.n_visible), self.W, "the model's parameters")
-        return _check_binary(name, visible)
+        return check_binary(name, visible)
 
     def energy(self, states: torch.Tensor) -> torch.Tensor:
         """``E(s) = -1/2 s^T W s - b^T s`` for (B, n) states; returns (B,).  Lecture 7 §5."""
@@ -138,7 +131,7 @@ class BoltzmannMachine(nn.Module):
         """``n_sweeps`` sequential Gibbs sweeps of all chains (B, n); with
         ``clamp_visible`` only the hidden units move (the clamped phase).  Lecture 7 §5."""
         self._check_states(states)
-        _check_binary("states", states)
+        check_binary("states", states)
         check_positive_int("n_sweeps", n_sweeps, minimum=0)
         check_bool("clamp_visible", clamp_visible)
         check_generator("generator", generator, like=states)
@@ -223,7 +216,7 @@ def boltzmann_gradient(
     if not isinstance(bm, BoltzmannMachine):
         raise TypeError(f"bm: expected a BoltzmannMachine, got {describe(bm)}")
     bm._check_visible(visible)                                         # 0/1, like the model (Gibbs needs 0/1 states)
-    _check_binary("free_chains", bm._check_states(free_chains, "free_chains"))
+    check_binary("free_chains", bm._check_states(free_chains, "free_chains"))
     check_positive_int("n_sweeps", n_sweeps)
     clamped = bm.gibbs(bm.clamp(visible, generator=generator), n_sweeps, clamp_visible=True, generator=generator)
     free_chains = bm.gibbs(free_chains, n_sweeps, generator=generator)
