@@ -113,7 +113,7 @@ def test_the_recursion_and_its_fast_paths_check_their_arguments():
         meet_in_the_middle_viterbi(U, W.expand(2, 4, 4))
     with pytest.raises(TypeError, match="messages"):
         backtrace(MIN_SUM, [1, 2], W, torch.tensor([3, 3]))
-    with pytest.raises(ValueError, match="backpointer|argsum"):
+    with pytest.raises(ValueError, match="semiring: expected zero temperature"):
         _, messages = chain_dp(MIN_SUM, U, W)
         from energylab.structured import Semiring
         backtrace(Semiring(1.0), messages, W, torch.tensor([3, 3]))
@@ -139,6 +139,10 @@ def test_models_say_which_dtype_they_want():
                       torch.zeros(2, 2, 2, dtype=torch.long), torch.zeros(2))
     with pytest.raises(TypeError, match="n_digits"):
         string_accuracy(reading, torch.zeros(2, 2, dtype=torch.long), torch.ones(2))
+    with pytest.raises(ValueError, match="labels: expected digits"):
+        string_accuracy(reading, torch.full((2, 2), 10), torch.ones(2, dtype=torch.long))
+    empty = reader.read(torch.zeros(0, 8, 10), torch.zeros(0, dtype=torch.long))      # an empty batch reads nothing
+    assert empty.labels.shape == (0, 1) and empty.segments.shape == (0, 1, 2) and empty.energy.shape == (0,)
 
 
 def test_factor_graphs_check_their_arguments():

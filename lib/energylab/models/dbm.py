@@ -48,8 +48,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float, check_positive_int,
-                       check_tensor, describe)
+from .._checks import (check_callable, check_device, check_dtype, check_generator, check_like, check_log_z,
+                       check_positive_float, check_positive_int, check_probability, check_tensor, describe)
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train import contrastive_divergence as cdiv   # the module, not its names: it imports models.rbm
@@ -60,6 +60,12 @@ from .rbm import RBM, BernoulliRBM, Biases
 __all__ = ["DBM", "MeanField", "DBMChains", "DBMAnnealingPath", "BinomialRBM", "train_dbm", "pretrain_dbm"]
 
 _CHUNK = 2**14  # states per chunk when enumerating
+
+
+def _check_dbm(name: str, value) -> "DBM":
+    if not isinstance(value, DBM):
+        raise TypeError(f"{name}: expected a DBM, got {describe(value)}")
+    return value
 
 
 class MeanField(NamedTuple):
@@ -104,17 +110,20 @@ class DBM(nn.Module):
     def _check_v(self, v, name="v") -> torch.Tensor:
         return check_like(name, check_tensor(name, v, ndim=2, last_dim=self.sizes[0]), self.b[0], "the model's parameters")
 
-    def check_layers(self, layers, name="layers") -> list[torch.Tensor]:
-        """``layers`` as a list ``[v, h_1, ..., h_L]`` of (B, n_l) tensors, or a clear error naming ``name``.
-        Library only (the argument check of every method that takes layers)."""
-        if not isinstance(layers, (list, tuple)) or len(layers) != len(self.sizes):
-            raise ValueError(f"{name}: expected a list of {len(self.sizes)} tensors [v, h_1, ..., h_L], "
-                             f"got {describe(layers)}")
-        for l, (x, n) in enumerate(zip(layers, self.sizes)):
+    def check_layers(self, layers, name="layers", *, rows: int | None = None) -> list[torch.Tensor]:
+        """``layers`` as a list ``[v, h_1, ..., h_L]`` of (B, n_l) tensors -- or, given ``rows`` (the B of a
+        ``v`` checked apart), the hidden layers ``[h_1, ..., h_L]`` alone -- or a clear error naming
+        ``name``.  Library only (the argument check of every method that takes layers)."""
+        sizes, what = (self.sizes, "[v, h_1, ..., h_L]") if rows is None else (self.sizes[1:], "[h_1, ..., h_L]")
+        like = f"{name}[0]" if rows is None else "v"
+        if not isinstance(layers, (list, tuple)) or len(layers) != len(sizes):
+            raise ValueError(f"{name}: expected a list of {len(sizes)} tensors {what}, got {describe(layers)}")
+        for l, (x, n) in enumerate(zip(layers, sizes)):
             check_like(f"{name}[{l}]", check_tensor(f"{name}[{l}]", x, ndim=2, last_dim=n), self.b[0],
                        "the model's parameters")
-            if x.shape[0] != layers[0].shape[0]:
-                raise ValueError(f"{name}[{l}]: expected {layers[0].shape[0]} rows like {name}[0], got {describe(x)}")
+            rows = x.shape[0] if rows is None else rows
+            if x.shape[0] != rows:
+                raise ValueError(f"{name}[{l}]: expected {rows} rows like {like}, got {describe(x)}")
         return list(layers)
 
     # ----- energy and conditionals --------------------------------------------------------------
@@ -128,8 +137,15 @@ class DBM(nn.Module):
 
     def layer_input(self, layers, l: int) -> torch.Tensor:
         """``b_l + x_{l-1} W_{l-1} + x_{l+1} W_lᵀ``, (B, n_l): what layer ``l`` hears from its neighbours
-        (``p(x_l = 1 | rest)`` is its sigmoid).  Entries of ``layers`` other than ``l ± 1`` are not read.
-        Lecture 10 §7."""
+        (``p(x_l = 1 | rest)`` is its sigmoid).  The values of entries other than ``l ± 1`` are not read
+        (their shapes are checked).  Lecture 10 §7."""
+        layers = self.check_layers(layers)
+        if isinstance(l, bool) or not isinstance(l, int) or not 0 <= l <= self.n_layers:
+            raise ValueError(f"l: expected a layer index in 0..{self.n_layers}, got {describe(l)}")
+        return self._layer_input(layers, l)
+
+    def _layer_input(self, layers, l):
+        """:meth:`layer_input` unchecked: the inner step of mean field, Gibbs and :meth:`sum_out`."""
         total = self.b[l]
         if l > 0:
             total = total + layers[l - 1] @ self.W[l - 1]
@@ -160,13 +176,13 @@ class DBM(nn.Module):
             raise ValueError(f"v: expected at least one row, got {describe(v)}")
         check_positive_float("tol", tol)
         check_positive_int("max_iters", max_iters)
-        means = self.bottom_up(v) if init is None else self.check_layers([v, *init], "init")
+        means = self.bottom_up(v) if init is None else [v, *self.check_layers(init, "init", rows=v.shape[0])]
         means = [m.clone() for m in means]
         change, n_iters = float("inf"), 0
         while n_iters < max_iters and change > tol:
             change = 0.0
             for l in range(1, len(self.sizes)):
-                new = torch.sigmoid(self.layer_input(means, l))
+                new = torch.sigmoid(self._layer_input(means, l))
                 change = max(change, (new - means[l]).abs().max().item())
                 means[l] = new
             n_iters += 1
@@ -178,10 +194,11 @@ class DBM(nn.Module):
         means ``means`` ``[μ_1, ..., μ_L]`` (default: :meth:`mean_field` with ``tol``, ``max_iters``).
         ``log_z``: exact (:meth:`log_partition`) or an AIS estimate.  Lecture 10 §7–8."""
         v = self._check_v(v)
+        check_log_z("log_z", log_z)
         if means is None:
             layers = self.mean_field(v, tol=tol, max_iters=max_iters).means
         else:
-            layers = self.check_layers([v, *means], "means")
+            layers = [v, *self.check_layers(means, "means", rows=v.shape[0])]
         return -self.energy(layers) + sum(_entropy(mu) for mu in layers[1:]) - log_z
 
     # ----- Gibbs sampling ------------------------------------------------------------------------------------
@@ -190,6 +207,7 @@ class DBM(nn.Module):
         (the start of :class:`DBMChains` and of the AIS base)."""
         check_positive_int("n", n)
         like = self.W[0]
+        check_generator("generator", generator, like=like)
         return [sample_bernoulli(torch.full((n, size), 0.5, dtype=like.dtype, device=like.device), generator=generator)
                 for size in self.sizes]
 
@@ -203,7 +221,7 @@ class DBM(nn.Module):
         for _ in range(n_sweeps):
             for parity in (1, 0):
                 for l in range(parity, len(self.sizes), 2):
-                    layers[l] = sample_bernoulli(torch.sigmoid(self.layer_input(layers, l)), generator=generator)
+                    layers[l] = sample_bernoulli(torch.sigmoid(self._layer_input(layers, l)), generator=generator)
         return layers
 
     # ----- exact answers for tiny DBMs ----------------------------------------------------------------------------
@@ -212,10 +230,18 @@ class DBM(nn.Module):
         ones ``v, h_2, ...``) given the others, in closed form, (B,):
         ``Σ_{kept l} β b_lᵀ x_l + Σ_{summed l} Σ_j softplus(β · layer_input_l)`` -- no two layers of one parity
         touch.  Library only (behind :meth:`log_partition`, :meth:`log_prob` and AIS)."""
+        layers = self.check_layers(layers)
+        if isinstance(parity, bool) or not isinstance(parity, int) or parity not in (0, 1):
+            raise ValueError(f"parity: expected 0 (sum out v, h_2, ...) or 1 (sum out h_1, h_3, ...), "
+                             f"got {describe(parity)}")
+        return self._sum_out(layers, parity, check_positive_float("beta", beta, allow_zero=True))
+
+    def _sum_out(self, layers, parity, beta=1.0):
+        """:meth:`sum_out` unchecked (its callers build or check ``layers``)."""
         total = 0.0
         for l, x in enumerate(layers):
             if l % 2 == parity:
-                total = total + F.softplus(beta * self.layer_input(layers, l)).sum(-1)
+                total = total + F.softplus(beta * self._layer_input(layers, l)).sum(-1)
             else:
                 total = total + beta * (x @ self.b[l])
         return total
@@ -240,33 +266,31 @@ class DBM(nn.Module):
             n = next(iter(chunk.values())).shape[0]
             layers = [chunk.get(l, torch.zeros(n, size, dtype=self.W[0].dtype, device=self.W[0].device))
                       for l, size in enumerate(self.sizes)]
-            parts.append(torch.logsumexp(self.sum_out(layers, parity), 0))
+            parts.append(torch.logsumexp(self._sum_out(layers, parity), 0))
         return torch.logsumexp(torch.stack(parts), 0)
 
     def log_prob(self, v: torch.Tensor, *, log_z=None) -> torch.Tensor:
         """Exact ``log p(v)``, (B,): enumerate the even hidden layers ``h_2, h_4, ...``, sum the odd ones out;
         ``log Z`` exact unless given.  Tiny DBMs only.  Lecture 10 §8."""
         v = self._check_v(v)
-        log_z = self.log_partition() if log_z is None else log_z
+        log_z = self.log_partition() if log_z is None else check_log_z("log_z", log_z)
         even_hidden = list(range(2, len(self.sizes), 2))
         zeros = lambda n, size: torch.zeros(n, size, dtype=v.dtype, device=v.device)  # noqa: E731  (odd layers: unread)
         if not even_hidden:
-            return self.sum_out([v] + [zeros(len(v), s) for s in self.sizes[1:]], 1) - log_z
+            return self._sum_out([v] + [zeros(len(v), s) for s in self.sizes[1:]], 1) - log_z
         parts = []
         for chunk in self._states(even_hidden, v):
             s = next(iter(chunk.values())).shape[0]
             layers = [v.repeat_interleave(s, 0)] + [
                 chunk[l].repeat(len(v), 1) if l in chunk else zeros(len(v) * s, size)
                 for l, size in enumerate(self.sizes) if l > 0]
-            parts.append(torch.logsumexp(self.sum_out(layers, 1).reshape(len(v), s), 1))
+            parts.append(torch.logsumexp(self._sum_out(layers, 1).reshape(len(v), s), 1))
         return torch.logsumexp(torch.stack(parts, 1), 1) - log_z
 
     def annealing_path(self, base_bias: torch.Tensor | None = None) -> "DBMAnnealingPath":
         """The AIS path from the base-rate model (visible biases ``base_bias``, default 0; every hidden unit
         a fair coin) to this DBM; give it to :func:`energylab.samplers.ais_log_partition`.  Lecture 10 §8."""
-        base = torch.zeros_like(self.b[0]) if base_bias is None else \
-            check_tensor("base_bias", base_bias, ndim=1, last_dim=self.sizes[0]).to(self.b[0])
-        return DBMAnnealingPath(self, base.detach())
+        return DBMAnnealingPath(self, torch.zeros_like(self.b[0]) if base_bias is None else base_bias)
 
 
 class DBMAnnealingPath:
@@ -280,20 +304,31 @@ class DBMAnnealingPath:
 
     from independent units (``β = 0``: base-rate ``v``, fair-coin hidden units) to the DBM (``β = 1``).  Each
     transition is one two-block Gibbs sweep at ``β``.  It implements :class:`energylab.samplers.AnnealingPath`
-    (states: full layer lists, of which only the even layers count).
+    (states: tuples of full layers ``(v, h_1, ..., h_L)``, of which only the even layers count).  Each state is
+    checked like :meth:`DBM.check_layers` except the one this path made last, which AIS hands straight back:
+    checking it again at every temperature would cost more than the sweep of a small DBM.
     """
 
     def __init__(self, dbm: DBM, base_bias: torch.Tensor):
-        if not isinstance(dbm, DBM):
-            raise TypeError(f"dbm: expected a DBM, got {describe(dbm)}")
-        self.dbm, self.base_bias = dbm, base_bias
+        _check_dbm("dbm", dbm)
+        check_like("base_bias", check_tensor("base_bias", base_bias, ndim=1, last_dim=dbm.sizes[0]), dbm.b[0],
+                   "the DBM's parameters")
+        self.dbm, self.base_bias = dbm, base_bias.detach()
+        self._made = None                           # the state this path returned last (a tuple: immutable)
 
-    def sample_base(self, n_runs: int, *, generator=None) -> list[torch.Tensor]:
+    def _check(self, layers) -> list[torch.Tensor]:
+        return list(layers) if layers is self._made else self.dbm.check_layers(layers)
+
+    def _make(self, layers) -> tuple:
+        self._made = tuple(layers)
+        return self._made
+
+    def sample_base(self, n_runs: int, *, generator=None) -> tuple:
         """``n_runs`` exact draws from the base model (the odd layers are placeholders, resampled first).
         Library only (called by :func:`energylab.samplers.ais_log_partition`)."""
-        layers = self.dbm.init_chains(n_runs, generator=generator)
+        layers = self.dbm.init_chains(check_positive_int("n_runs", n_runs), generator=generator)
         layers[0] = sample_bernoulli(torch.sigmoid(self.base_bias).expand(n_runs, -1), generator=generator)
-        return layers
+        return self._make(layers)
 
     def log_z_base(self) -> float:
         """``log Z_A = Σ_i softplus(b_A,i) + (n_1 + ... + n_L) log 2``.  Library only (called by AIS)."""
@@ -301,19 +336,21 @@ class DBMAnnealingPath:
 
     def log_density(self, layers, beta: float) -> torch.Tensor:
         """``log p*_β`` of the even layers, (n_runs,).  Library only (called by AIS)."""
-        return (1 - beta) * (layers[0] @ self.base_bias) + self.dbm.sum_out(layers, 1, beta=beta)
+        layers, beta = self._check(layers), check_probability("beta", beta)
+        return (1 - beta) * (layers[0] @ self.base_bias) + self.dbm._sum_out(layers, 1, beta)
 
-    def transition(self, layers, beta: float, *, generator=None) -> list[torch.Tensor]:
+    def transition(self, layers, beta: float, *, generator=None) -> tuple:
         """One two-block Gibbs sweep that leaves ``p_β`` invariant: odd layers, then even layers.  Library only
         (called by AIS)."""
-        dbm, layers = self.dbm, list(layers)
+        dbm, layers, beta = self.dbm, self._check(layers), check_probability("beta", beta)
+        check_generator("generator", generator, like=layers[0])
         for parity in (1, 0):
             for l in range(parity, len(dbm.sizes), 2):
-                logits = beta * dbm.layer_input(layers, l)
+                logits = beta * dbm._layer_input(layers, l)
                 if l == 0:
                     logits = logits + (1 - beta) * self.base_bias
                 layers[l] = sample_bernoulli(torch.sigmoid(logits), generator=generator)
-        return layers
+        return self._make(layers)
 
 
 # ----- learning ---------------------------------------------------------------------------------------------
@@ -322,7 +359,7 @@ class DBMChains:
     kept between updates; random to start.  Lecture 10 §7."""
 
     def __init__(self, dbm: DBM, n_chains: int, *, generator=None):
-        self.layers = dbm.init_chains(n_chains, generator=generator)
+        self.layers = _check_dbm("dbm", dbm).init_chains(check_positive_int("n_chains", n_chains), generator=generator)
 
 
 def train_dbm(dbm: DBM, data: torch.Tensor, *, chains: DBMChains | None = None, n_chains: int = 100,
@@ -340,9 +377,15 @@ def train_dbm(dbm: DBM, data: torch.Tensor, *, chains: DBMChains | None = None, 
     This is :func:`energylab.train.fit` with SGD and its sampler hook (steps 1–2).  ``callback(epoch, dbm)``
     after each epoch.  Returns the chains (pass them back in to continue, e.g. with a smaller ``lr``).
     """
-    check_tensor("data", data, ndim=2, last_dim=dbm.sizes[0])
+    _check_dbm("dbm", dbm)._check_v(data, "data")
+    if data.shape[0] == 0:
+        raise ValueError(f"data: expected at least one row, got {describe(data)}")
     check_generator("generator", generator, like=data)
     check_positive_int("n_sweeps", n_sweeps)
+    check_positive_float("lr", lr)
+    check_positive_int("batch_size", batch_size)
+    if callback is not None:
+        check_callable("callback", callback)
     chains = DBMChains(dbm, n_chains, generator=generator) if chains is None else chains
     if not isinstance(chains, DBMChains):
         raise TypeError(f"chains: expected DBMChains, got {describe(chains)}")
@@ -386,9 +429,17 @@ class BinomialRBM(RBM):
         n = torch.tensor(float(self.n_trials), dtype=s.dtype, device=s.device)
         return (torch.lgamma(n + 1) - torch.lgamma(s + 1) - torch.lgamma(n - s + 1)).sum(-1)
 
+    def _check_counts(self, v):
+        """Counts in ``[0, n_trials]`` (outside, ``log C(n, s)`` through lgamma is no binomial coefficient)."""
+        self.check_visible(v)
+        if ((v < 0) | (v > self.n_trials)).any():
+            raise ValueError(f"v: expected counts in [0, {self.n_trials}], got values from {v.min().item()} to "
+                             f"{v.max().item()}")
+        return v
+
     def energy(self, v: torch.Tensor, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``E(s, h)`` of the class docstring, (B,).  Lecture 10 §7."""
-        return BernoulliRBM.energy(self, v, h, biases=biases) - self._log_binomial(v)
+        return BernoulliRBM.energy(self, self._check_counts(v), h, biases=biases) - self._log_binomial(v)
 
     def visible_probs(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """The probability of each copy being on, ``σ(b + W h)``, (B, n_v).  Lecture 10 §7."""
@@ -405,7 +456,7 @@ class BinomialRBM(RBM):
 
     def free_energy(self, v: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``F(s) = −bᵀ s − Σ_i log C(n, s_i) − Σ_j softplus(c_j + sᵀ W_:j)``, (B,).  Lecture 10 §7."""
-        return BernoulliRBM.free_energy(self, v, biases=biases) - self._log_binomial(v)
+        return BernoulliRBM.free_energy(self, self._check_counts(v), biases=biases) - self._log_binomial(v)
 
     def _log_z_over_hidden(self, h, biases):
         return h @ biases.c + self.n_trials * F.softplus(torch.addmm(biases.b, h, self.W.T)).sum(-1)
@@ -442,6 +493,8 @@ def pretrain_dbm(data: torch.Tensor, hidden_sizes: Sequence[int], *, method: str
     if len(hidden_sizes) < 2:
         raise ValueError(f"hidden_sizes: a DBM has at least two hidden layers, got {describe(hidden_sizes)}")
     check_generator("generator", generator, like=data)
+    if callback is not None:
+        check_callable("callback", callback)
     options = dict(weight_scale=weight_scale, generator=generator, dtype=data.dtype, device=data.device)
     sizes = (data.shape[1], *hidden_sizes)
     rbms, x = [], data

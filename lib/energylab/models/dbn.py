@@ -45,7 +45,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_generator, check_positive_int, check_tensor, describe
+from .._checks import (check_bool, check_callable, check_generator, check_like, check_log_z, check_positive_int,
+                       check_tensor, describe)
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train import contrastive_divergence as cdiv   # the module, not its names: it imports models.rbm
@@ -78,14 +79,15 @@ class LabelledRBM(RBM):
     energy = BernoulliRBM.energy
     free_energy = BernoulliRBM.free_energy
 
+    def _check_features(self, x) -> torch.Tensor:
+        """``x`` as (B, n_features) like the model's parameters, or a clear error naming it."""
+        return check_like("x", check_tensor("x", x, ndim=2, last_dim=self.n_features), self.W, "the model's parameters")
+
     def with_labels(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """The visible rows ``[x, one_hot(labels)]``, (B, n_features + n_labels): the training data of the
         labelled top RBM.  Lecture 10 §4."""
-        check_tensor("x", x, ndim=2, last_dim=self.n_features)
-        if not isinstance(labels, torch.Tensor) or labels.shape != (x.shape[0],) or labels.is_floating_point():
-            raise ValueError(f"labels: expected an integer tensor of shape ({x.shape[0]},), got {describe(labels)}")
-        if labels.numel() and (labels.min() < 0 or labels.max() >= self.n_labels):
-            raise ValueError(f"labels: expected values in 0..{self.n_labels - 1}, got {describe(labels)}")
+        self._check_features(x)
+        _check_labels(labels, x.shape[0], self.n_labels, x.device)
         return torch.cat([x, F.one_hot(labels, self.n_labels).to(x)], 1)
 
     def visible_probs(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
@@ -100,9 +102,9 @@ class LabelledRBM(RBM):
         """Binary features ``x ~ σ(...)`` and one label ``y ~ softmax(...)`` per row, one-hot: the visible
         step of CD on the labelled RBM.  Lecture 10 §4."""
         probs = self.visible_probs(h, biases=biases)
-        x = sample_bernoulli(probs[:, :self.n_features], generator=generator)
-        y = torch.multinomial(probs[:, self.n_features:], 1, generator=generator).squeeze(1)
-        return torch.cat([x, F.one_hot(y, self.n_labels).to(x)], 1)
+        x, p_y = sample_bernoulli(probs[:, :self.n_features], generator=generator), probs[:, self.n_features:]
+        y = torch.multinomial(p_y.nan_to_num(1.0), 1, generator=generator).squeeze(1)   # a NaN row draws any label...
+        return torch.cat([x, F.one_hot(y, self.n_labels).to(x) + p_y * 0], 1)          # ...and comes out NaN
 
     def _log_z_over_hidden(self, h, biases):
         logits = torch.addmm(biases.b, h, self.W.T)
@@ -126,7 +128,7 @@ class LabelledRBM(RBM):
     def label_log_probs(self, x: torch.Tensor) -> torch.Tensor:
         """``log p(y | x) = log softmax_y(−F([x, e_y]))``, (B, n_labels): the free-energy classifier of
         the top RBM.  Lecture 10 §4."""
-        check_tensor("x", x, ndim=2, last_dim=self.n_features)
+        self._check_features(x)
         ks = torch.arange(self.n_labels, device=x.device)
         free = torch.stack([self.free_energy(self.with_labels(x, k.expand(x.shape[0]))) for k in ks], 1)
         return torch.log_softmax(-free, 1)
@@ -144,6 +146,21 @@ class LabelledRBM(RBM):
             h = self.sample_hidden(torch.cat([x, onehot], 1), generator=generator)
             x = sample_bernoulli(self.visible_probs(h)[:, :self.n_features], generator=generator)
         return x
+
+
+def _check_labels(labels, n_rows: int | None, n_labels: int | None, device) -> torch.Tensor:
+    """``labels`` as class indices: a 1-D integer tensor (of ``n_rows`` entries) on ``device``, with values in
+    ``0..n_labels - 1`` (or just >= 0 while ``n_labels`` is None); they pick one-hot rows."""
+    shape = "(B,)" if n_rows is None else f"({n_rows},)"
+    if (not isinstance(labels, torch.Tensor) or labels.dim() != 1 or labels.is_floating_point()
+            or labels.dtype == torch.bool or (n_rows is not None and labels.shape[0] != n_rows)):
+        raise ValueError(f"labels: expected an integer tensor of shape {shape}, got {describe(labels)}")
+    if labels.device != device:
+        raise TypeError(f"labels: expected a tensor on {device}, got {describe(labels)}")
+    if labels.numel() and (labels.min() < 0 or (n_labels is not None and labels.max() >= n_labels)):
+        wanted = "values >= 0" if n_labels is None else f"values in 0..{n_labels - 1}"
+        raise ValueError(f"labels: expected {wanted}, got {describe(labels)}")
+    return labels
 
 
 def transposed_rbm(rbm: BernoulliRBM) -> BernoulliRBM:
@@ -179,6 +196,7 @@ class DBN(nn.Module):
             if n_in != rbms[k - 1].n_hidden:
                 raise ValueError(f"rbms[{k}]: expected {rbms[k - 1].n_hidden} input units (the hidden layer of "
                                  f"rbms[{k - 1}]), got {n_in}")
+            check_like(f"rbms[{k}]", rbms[k].W, rbms[0].W, "rbms[0]")
         self.rbms = nn.ModuleList(rbms)
 
     @property
@@ -192,6 +210,12 @@ class DBN(nn.Module):
         return isinstance(self.top, LabelledRBM)
 
     @property
+    def n_features(self) -> int:
+        """``n_{L-1}``: the units the top RBM reads from below (its visible layer less any label units).
+        Library only (the shape of :meth:`down`'s input)."""
+        return self.top.n_features if self.labelled else self.top.n_visible
+
+    @property
     def sizes(self) -> tuple[int, ...]:
         """``(n_v, n_1, ..., n_top)``: the visible layer and every RBM's hidden layer.  Lecture 10 §4."""
         return (self.rbms[0].n_visible, *(rbm.n_hidden for rbm in self.rbms))
@@ -203,6 +227,7 @@ class DBN(nn.Module):
         ``[v, x_1, ..., x_{L-1}]`` with ``x_{l+1} = p(h | x_l)`` of ``rbms[l]`` (or a sample of it); the last
         entry is the top RBM's (feature) input.  Lecture 10 §4."""
         self.rbms[0].check_visible(v)
+        check_bool("sample", sample)
         check_generator("generator", generator, like=v)
         layers = [v]
         for rbm in self.rbms[:-1]:
@@ -216,6 +241,7 @@ class DBN(nn.Module):
         each hidden layer sampled from ``p(x_l | x_{l+1})``, the visible layer returned as its
         probabilities ``p(v = 1 | x_1)`` (B, n_v).  (A one-RBM DBN has no directed layer: ``x`` is returned.)
         Lecture 10 §4."""
+        check_like("x", check_tensor("x", x, ndim=2, last_dim=self.n_features), self.top.W, "the model's parameters")
         check_generator("generator", generator, like=x)
         if len(self.rbms) == 1:
             return x
@@ -228,20 +254,25 @@ class DBN(nn.Module):
                generator=None) -> torch.Tensor:
         """``p(v = 1 | x_1)`` for new samples (B, n_v): ``n_sweeps`` sweeps of block Gibbs in the top RBM from
         random features -- with ``labels`` (B,) clamped for a labelled DBN (one class per row) -- then one
-        down pass (:meth:`down`).  Lecture 10 §4."""
+        down pass (:meth:`down`); ``n`` is then None or ``len(labels)``.  Lecture 10 §4."""
         top = self.top
+        if n is not None:
+            check_positive_int("n", n)
         if self.labelled:
             if labels is None:
                 raise ValueError("labels: a labelled DBN samples a class per row; expected an integer tensor (B,)")
+            if _check_labels(labels, None, top.n_labels, top.W.device).shape[0] == 0:
+                raise ValueError(f"labels: expected at least one label, got {describe(labels)}")
+            if n not in (None, labels.shape[0]):
+                raise ValueError(f"n: expected None or len(labels) = {labels.shape[0]} (a sample per label), got {n!r}")
             n = labels.shape[0]
         elif labels is not None:
             raise ValueError("labels: this DBN's top RBM has no label units; got labels")
         check_positive_int("n", n)
-        n_features = top.n_features if self.labelled else top.n_visible
-        start = sample_bernoulli(torch.full((n, n_features), 0.5, dtype=top.W.dtype, device=top.W.device),
+        start = sample_bernoulli(torch.full((n, self.n_features), 0.5, dtype=top.W.dtype, device=top.W.device),
                                  generator=generator)
         if self.labelled:
-            x = top.clamped_gibbs(start, labels.to(top.W.device), n_sweeps, generator=generator)
+            x = top.clamped_gibbs(start, labels, n_sweeps, generator=generator)
         else:
             x = top.gibbs(start, n_sweeps, generator=generator)
         return self.down(x, generator=generator)
@@ -275,6 +306,7 @@ class DBN(nn.Module):
         Monte-Carlo over ``n_samples`` up passes per row, or exact (``n_samples=None``, small nets);
         ``log_z`` is the top RBM's ``log Z`` (exact if None; pass an AIS estimate for big ones).  For one
         RBM it is its ``log p(v)``.  Lecture 10 §4."""
+        log_z = None if log_z is None else check_log_z("log_z", log_z)
         return self.to_helmholtz().elbo(v, n_samples=n_samples, log_z=log_z, generator=generator)
 
     # ----- unrolling for backpropagation ---------------------------------------------------------------------
@@ -336,20 +368,30 @@ def greedy_pretrain(data: torch.Tensor, hidden_sizes: Sequence[int], *, labels: 
     (Hinton, Osindero & Teh, 2006).  ``callback(layer, dbn)`` runs after each new layer with the DBN so
     far.  Lecture 10 §4."""
     check_tensor("data", data, ndim=2)
+    if data.shape[0] == 0:
+        raise ValueError(f"data: expected at least one row, got {describe(data)}")
     hidden_sizes = check_widths("hidden_sizes", hidden_sizes, allow_empty=False)
     if propagate not in ("probs", "samples"):
         raise ValueError(f"propagate: expected 'probs' or 'samples', got {describe(propagate)}")
     if init not in ("random", "transpose"):
         raise ValueError(f"init: expected 'random' or 'transpose', got {describe(init)}")
     check_generator("generator", generator, like=data)
+    if callback is not None:
+        check_callable("callback", callback)
     rbms = []
     x = data
     if lower is not None:
         if not isinstance(lower, DBN) or lower.labelled:
             raise TypeError(f"lower: expected an unlabelled DBN, got {describe(lower)}")
+        check_like("data", data, lower.top.W, "lower (the DBN below)")
+        if data.shape[1] != lower.sizes[0]:
+            raise ValueError(f"lower: expected a DBN over the {data.shape[1]} columns of data, got sizes {lower.sizes}")
         rbms = list(lower.rbms)
         x = _propagate(lower.rbms, data, propagate, generator)
     if labels is not None:
+        if n_labels is not None:
+            check_positive_int("n_labels", n_labels, minimum=2)
+        _check_labels(labels, data.shape[0], n_labels, data.device)
         n_labels = int(labels.max()) + 1 if n_labels is None else n_labels
     for k, n_hidden in enumerate(hidden_sizes):
         options = dict(weight_scale=weight_scale, generator=generator, dtype=data.dtype, device=data.device)

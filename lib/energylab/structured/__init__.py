@@ -19,7 +19,8 @@ free energy ``F_beta = -(1/beta) log Z_beta`` (``-> min_y E`` as ``beta -> inf``
 * :mod:`.segmentation` -- latent segmentation ``F(x, y) = min_z E(x, y, z)``: a digit-string reader;
 * :mod:`.graphs` -- recognition graphs composed with grammars, decoded and normalised by the chain DP.
 """
-from .chain import PAD, Sparse, chain_energy, check_chain, check_labels, check_lengths, hamming, mask_from_lengths
+from .chain import (PAD, Sparse, chain_energy, check_chain, check_labels, check_lengths, check_potentials, hamming,
+                    mask_from_lengths)
 from .semiring import MIN_SUM, KMin, Semiring, softmin
 from .dp import backtrace, chain_dp
 from .fast import meet_in_the_middle_viterbi, scaled_forward
@@ -46,7 +47,8 @@ from .segmentation import DigitStringReader, Reading, string_accuracy
 from .graphs import EPS, ChainGraph, Grammar, compose, graph_free_energy, graph_viterbi, segmentation_graph
 
 __all__ = [
-    "PAD", "Sparse", "chain_energy", "check_chain", "check_labels", "check_lengths", "hamming", "mask_from_lengths",
+    "PAD", "Sparse", "chain_energy", "check_chain", "check_labels", "check_lengths", "check_potentials", "hamming",
+    "mask_from_lengths",
     "MIN_SUM", "KMin", "Semiring", "softmin", "backtrace", "chain_dp", "meet_in_the_middle_viterbi",
     "scaled_forward", "ChainEnergy",
     "Decoded", "free_energy", "kbest_viterbi", "log_partition", "loss_augmented_viterbi",

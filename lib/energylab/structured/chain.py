@@ -36,10 +36,10 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import check_tensor, describe
+from .._checks import check_device, check_like, check_positive_int, check_tensor, describe
 
-__all__ = ["PAD", "Sparse", "mask_from_lengths", "check_lengths", "check_chain", "check_labels", "chain_energy",
-           "hamming"]
+__all__ = ["PAD", "Sparse", "mask_from_lengths", "check_lengths", "check_chain", "check_potentials", "check_labels",
+           "chain_energy", "hamming"]
 
 #: The label written at padded positions (``t >= lengths[b]``): the package's one padding value.
 PAD = -1
@@ -58,10 +58,17 @@ class Sparse(NamedTuple):
 
     @classmethod
     def from_moves(cls, n: int, moves, like: torch.Tensor) -> "Sparse":
-        """The allowed ``moves`` (from, to) of ``n`` labels, each of energy 0 (Lecture 5 §5)."""
+        """The allowed ``moves`` (from, to) of ``n`` labels, each of energy 0 (Lecture 5 §5);
+        ``like`` (floating) gives the dtype and device of the energies."""
+        check_positive_int("n", n)
+        check_tensor("like", like)
+        if not isinstance(moves, (list, tuple)):
+            raise TypeError(f"moves: expected a list of (from, to) label pairs, got {describe(moves)}")
         into = [[] for _ in range(n)]
-        for i, j in moves:
-            into[j].append(i)
+        for move in moves:
+            if not (isinstance(move, (list, tuple)) and len(move) == 2 and all(_is_label(v, n) for v in move)):
+                raise ValueError(f"moves: expected (from, to) pairs of int labels in [0, {n - 1}], got {move!r}")
+            into[move[1]].append(move[0])
         width = max(1, max(len(sources) for sources in into))
         sources = torch.zeros(n, width, dtype=torch.long, device=like.device)
         energies = like.new_full((n, width), math.inf)
@@ -78,6 +85,10 @@ class Sparse(NamedTuple):
         return w.scatter_reduce(0, into.flatten(), self.energies.flatten(), reduce="amin").view(c, c)
 
 
+def _is_label(value, n: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < n
+
+
 def mask_from_lengths(lengths: torch.Tensor, n: int) -> torch.Tensor:
     """The valid positions (Lecture 5 §2, §6): ``mask[b, t] = t < lengths[b]``, (B, n) bool."""
     if not isinstance(lengths, torch.Tensor) or lengths.is_floating_point() or lengths.is_complex() \
@@ -91,7 +102,9 @@ def mask_from_lengths(lengths: torch.Tensor, n: int) -> torch.Tensor:
 
 def check_lengths(lengths, b: int, n: int, device, *, name: str = "lengths") -> torch.Tensor:
     """Validate sequence lengths (Lecture 5 §2): None (all ``n``) or an integer tensor (B,)
-    with ``1 <= L_b <= n``; returns a long tensor on ``device``."""
+    with ``1 <= L_b <= n``; returns a long tensor on ``device`` (None: where it is)."""
+    check_positive_int("b", b, minimum=0), check_positive_int("n", n)
+    device = check_device("device", device)
     if lengths is None:
         return torch.full((b,), n, dtype=torch.long, device=device)
     if not isinstance(lengths, torch.Tensor):
@@ -103,7 +116,7 @@ def check_lengths(lengths, b: int, n: int, device, *, name: str = "lengths") -> 
         low, high = (int(x) for x in torch.aminmax(lengths))
         if low < 1 or high > n:
             raise ValueError(f"{name}: expected values in [1, {n}], got min {low}, max {high}")
-    if lengths.dtype == torch.long and lengths.device == torch.device(device):
+    if lengths.dtype == torch.long and device in (None, lengths.device):
         return lengths
     return lengths.to(device=device, dtype=torch.long)
 
@@ -116,16 +129,23 @@ def check_chain(unary, transitions, lengths=None, start=None, end=None) -> torch
     ``start``/``end`` None or (C,).
     """
     check_tensor("unary", unary, ndim=3)
-    b, n, c = unary.shape
-    if n == 0 or c == 0:
+    if unary.shape[1] == 0 or unary.shape[2] == 0:
         raise ValueError(f"unary: expected shape (B, N, C) with N, C >= 1, got {describe(unary)}")
+    check_potentials(transitions, start, end, unary, "unary")
+    return check_lengths(lengths, unary.shape[0], unary.shape[1], unary.device)
+
+
+def check_potentials(transitions, start, end, like: torch.Tensor, owner: str) -> None:
+    """``transitions`` (C, C), (N-1, C, C) or :class:`Sparse`, and ``start``/``end`` None or (C,), with
+    the dtype and device of ``like`` (B, N, C) or (B, N, C, k) -- the argument ``owner`` (unary, or messages)."""
+    n, c = check_tensor(owner, like, ndim=(3, 4)).shape[1:3]
     if isinstance(transitions, Sparse):
         _check_sparse(transitions, c)
     else:
         check_tensor("transitions", transitions, ndim=(2, 3))
         if tuple(transitions.shape) not in ((c, c), (n - 1, c, c)):
             raise ValueError(f"transitions: expected shape ({c}, {c}) (or ({n - 1}, {c}, {c}), one per step) "
-                             f"to match unary's N={n}, C={c}, got {describe(transitions)}")
+                             f"to match {owner}'s N={n}, C={c}, got {describe(transitions)}")
     for name, vec in (("start", start), ("end", end)):
         if vec is not None:
             check_tensor(name, vec, ndim=1)
@@ -133,10 +153,8 @@ def check_chain(unary, transitions, lengths=None, start=None, end=None) -> torch
                 raise ValueError(f"{name}: expected shape ({c},), got {describe(vec)}")
     as_tensor = transitions.energies if isinstance(transitions, Sparse) else transitions
     for name, t in (("transitions", as_tensor), ("start", start), ("end", end)):
-        if t is not None and (t.dtype != unary.dtype or t.device != unary.device):
-            raise TypeError(f"{name}: expected dtype {unary.dtype} on {unary.device} like unary, "
-                            f"got {describe(t)}")
-    return check_lengths(lengths, b, n, unary.device)
+        if t is not None:
+            check_like(name, t, like, owner)
 
 
 def _check_sparse(transitions: Sparse, c: int) -> None:
@@ -151,10 +169,12 @@ def _check_sparse(transitions: Sparse, c: int) -> None:
 
 
 def check_labels(y, unary: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """Validate label sequences ``y`` (B, N) for ``unary`` (B, N, C) (Lecture 5 §3): integers in
-    ``[0, C-1]`` at every valid position (anything, e.g. ``PAD``, after each length);
-    returns ``y`` on unary's device."""
+    """Validate label sequences ``y`` (B, N) for ``unary`` (B, N, C) and ``lengths`` (see
+    :func:`check_lengths`) (Lecture 5 §3): integers in ``[0, C-1]`` at every valid position
+    (anything, e.g. ``PAD``, after each length); returns ``y`` on unary's device."""
+    check_tensor("unary", unary, ndim=3)
     b, n, c = unary.shape
+    lengths = check_lengths(lengths, b, n, unary.device)
     if not isinstance(y, torch.Tensor) or y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
         raise TypeError(f"y: expected an integer tensor of shape ({b}, {n}), got {describe(y)}")
     if tuple(y.shape) != (b, n):

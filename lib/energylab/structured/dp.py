@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 
 from .._checks import check_tensor, describe
-from .chain import PAD, Sparse, check_chain, check_lengths, mask_from_lengths
+from .chain import PAD, Sparse, check_chain, check_lengths, check_potentials, mask_from_lengths
 from .semiring import Semiring
 
 __all__ = ["chain_dp", "backtrace"]
@@ -69,15 +69,37 @@ def backtrace(semiring: Semiring, messages: torch.Tensor, transitions, lengths, 
     Start from the best last state ``y_{L-1} = argmin_j [alpha_{L-1}(j) + T(j)]`` and step
     back with ``y_{t-1} = argmin_i [alpha_{t-1}(i) + W(i, y_t)]`` (the semiring's
     backpointer, recomputed along the path only -- cheaper than storing one per node).
-    Returns labels (B, N), or (B, k, N) for k-min, with ``PAD`` after each length.
+    Returns labels (B, N), or (B, k, N) for k-min, with ``PAD`` after each length.  A path cannot
+    carry a NaN, so NaN in ``messages`` (at valid positions), ``transitions`` or ``end`` is a
+    ``ValueError`` here; the decoders of :mod:`.inference`, which return the NaN energy with the
+    path, run the unchecked ``_backtrace``.
     """
     if not isinstance(semiring, Semiring):
-        raise TypeError(f"semiring: expected a Semiring, got {describe(semiring)}")
-    check_tensor("messages", messages, ndim=(3, 4))
+        raise TypeError(f"semiring: expected a Semiring (MIN_SUM, KMin(k)), got {describe(semiring)}")
+    if not semiring.is_min:
+        raise ValueError(f"semiring: expected zero temperature (MIN_SUM, KMin(k)): argmins exist only there, "
+                         f"got {semiring!r}")
+    shape = ("B", "N", "C") + semiring.value_shape
+    check_tensor("messages", messages, ndim=len(shape))
+    if messages.shape[1] == 0 or messages.shape[2] == 0 or messages.shape[3:] != semiring.value_shape:
+        raise ValueError(f"messages: expected shape ({', '.join(map(str, shape))}) with N, C >= 1 (chain_dp's "
+                         f"messages for {semiring!r}), got {describe(messages)}")
+    check_potentials(transitions, None, end, messages, "messages")
     b, n = messages.shape[:2]
-    if not isinstance(transitions, Sparse):
-        check_tensor("transitions", transitions, ndim=(2, 3))
     lengths = check_lengths(lengths, b, n, messages.device)
+    valid = mask_from_lengths(lengths, n).view(b, n, *(1,) * (messages.dim() - 2))
+    shared = transitions.energies if isinstance(transitions, Sparse) else transitions
+    for name, value in (("messages", messages.masked_fill(~valid, 0.0)), ("transitions", shared), ("end", end)):
+        if value is not None and bool(value.isnan().any()):
+            raise ValueError(f"{name}: expected no NaN (a path cannot carry it; chain_dp's total is NaN), got "
+                             f"NaN in {describe(value)}")
+    return _backtrace(semiring, messages, transitions, lengths, end)
+
+
+def _backtrace(semiring: Semiring, messages: torch.Tensor, transitions, lengths: torch.Tensor,
+               end=None) -> torch.Tensor:
+    """:func:`backtrace` on checked arguments (``lengths`` a long tensor), NaN included."""
+    b, n = messages.shape[:2]
     per_step = isinstance(transitions, torch.Tensor) and transitions.dim() == 3
     final = semiring.argsum(_final(semiring, messages, lengths, end))     # (B,) or (B, k)
     per_path = (b,) + (1,) * (final.dim() - 1)                           # broadcast (B,) over the k paths

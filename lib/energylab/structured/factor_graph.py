@@ -28,8 +28,8 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import check_generator, check_positive_int, check_tensor, describe
-from .dp import backtrace, chain_dp
+from .._checks import check_generator, check_like, check_positive_int, check_tensor, describe
+from .dp import _backtrace, chain_dp
 from .semiring import MIN_SUM
 
 __all__ = ["FactorChain", "lecture_factor_graph", "SearchResult", "Trellis", "exhaustive_search",
@@ -54,37 +54,72 @@ class FactorChain:
     factor_calls: int = 0                                         # how many factor evaluations so far
 
     def __post_init__(self):
-        for name in ("names", "cards", "pairs"):
-            if not isinstance(getattr(self, name), (list, tuple)):
-                raise TypeError(f"{name}: expected a list, got {describe(getattr(self, name))}")
-        if len(self.cards) != len(self.names) or len(self.pairs) != len(self.cards) - 1:
-            raise ValueError(f"pairs: expected {len(self.names) - 1} pairwise tables for {len(self.names)} "
-                             f"variables, got {len(self.pairs)}")
-        for k, card in enumerate(self.cards):
-            check_positive_int(f"cards[{k}]", card)
-        check_tensor("first", self.first, ndim=1)
-        for k, table in enumerate(self.pairs):
-            check_tensor(f"pairs[{k}]", table, ndim=2)
-        if tuple(self.first.shape) != (self.cards[0],):
-            raise ValueError(f"first: expected shape ({self.cards[0]},), got {describe(self.first)}")
-        for k, table in enumerate(self.pairs):
-            if tuple(table.shape) != (self.cards[k], self.cards[k + 1]):
-                raise ValueError(f"pairs[{k}]: expected shape ({self.cards[k]}, {self.cards[k + 1]}), "
-                                 f"got {describe(table)}")
+        _check_tables(self.names, self.cards, self.first, self.pairs, ("first", "pairs"))
+        if not isinstance(self.factor_names, (list, tuple)) or len(self.factor_names) not in (0, 1 + len(self.pairs)):
+            raise ValueError(f"factor_names: expected a list of {1 + len(self.pairs)} labels (or none), "
+                             f"got {describe(self.factor_names)}")
+        check_positive_int("factor_calls", self.factor_calls, minimum=0)
 
     def factor(self, index: int, *values: int) -> float:
         """Evaluate factor ``index`` (0 = the unary one) at the given values, counting the call
         (Lecture 5 §1)."""
+        check_positive_int("index", index, minimum=0)
+        if index > len(self.pairs):
+            raise ValueError(f"index: expected a factor in [0, {len(self.pairs)}], got {index}")
+        self._check_values("values", values, [0] if index == 0 else [index - 1, index])
+        return self._factor(index, *values)
+
+    def energy(self, config) -> float:
+        """``E(config)`` = the sum of all factors: ``1 + len(pairs)`` factor evaluations (Lecture 5 §1)."""
+        self._check_values("config", config, range(len(self.cards)))
+        return self._energy(config)
+
+    def _factor(self, index: int, *values: int) -> float:
         self.factor_calls += 1
         table = self.first if index == 0 else self.pairs[index - 1]
         return float(table[values])
 
-    def energy(self, config) -> float:
-        """``E(config)`` = the sum of all factors: ``1 + len(pairs)`` factor evaluations (Lecture 5 §1)."""
-        total = self.factor(0, config[0])
+    def _energy(self, config) -> float:
+        total = self._factor(0, config[0])
         for k in range(len(self.pairs)):
-            total += self.factor(k + 1, config[k], config[k + 1])
+            total += self._factor(k + 1, config[k], config[k + 1])
         return total
+
+    def _check_values(self, name: str, values, variables) -> None:
+        """``values``: one int value for each variable in ``variables``, within its card."""
+        variables = list(variables)
+        if not isinstance(values, (list, tuple)) or len(values) != len(variables):
+            raise ValueError(f"{name}: expected {len(variables)} values, one for each of "
+                             f"{[self.names[k] for k in variables]}, got {describe(values)}")
+        for i, (value, k) in enumerate(zip(values, variables)):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < self.cards[k]:
+                raise ValueError(f"{name}[{i}]: expected an int in [0, {self.cards[k] - 1}] (a value of "
+                                 f"{self.names[k]}), got {describe(value)}")
+
+
+def _check_tables(names, cards, first, pairs, table_names) -> None:
+    """``cards[k]`` values for variable ``names[k]``, a floating table ``first`` (cards[0],) and
+    ``pairs[k]`` (cards[k], cards[k+1]) like it (the fields of a FactorChain or a Trellis)."""
+    first_name, pairs_name = table_names
+    for name, value in (("names", names), ("cards", cards), (pairs_name, pairs)):
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{name}: expected a list, got {describe(value)}")
+    if not cards:
+        raise ValueError("cards: expected at least one variable, got []")
+    if len(names) != len(cards):
+        raise ValueError(f"names: expected one name for each of the {len(cards)} variables, got {len(names)}")
+    for k, card in enumerate(cards):
+        check_positive_int(f"cards[{k}]", card)
+    if len(pairs) != len(cards) - 1:
+        raise ValueError(f"{pairs_name}: expected {len(cards) - 1} pairwise tables for {len(cards)} variables, "
+                         f"got {len(pairs)}")
+    check_tensor(first_name, first, ndim=1)
+    if tuple(first.shape) != (cards[0],):
+        raise ValueError(f"{first_name}: expected shape ({cards[0]},), got {describe(first)}")
+    for k, table in enumerate(pairs):
+        check_like(f"{pairs_name}[{k}]", check_tensor(f"{pairs_name}[{k}]", table, ndim=2), first, first_name)
+        if tuple(table.shape) != (cards[k], cards[k + 1]):
+            raise ValueError(f"{pairs_name}[{k}]: expected shape ({cards[k]}, {cards[k + 1]}), got {describe(table)}")
 
 
 def lecture_factor_graph(generator: torch.Generator | None = None) -> FactorChain:
@@ -118,7 +153,7 @@ def exhaustive_search(graph: FactorChain) -> SearchResult:
     calls_before = graph.factor_calls
     best, best_config, count = float("inf"), None, 0
     for config in itertools.product(*(range(c) for c in graph.cards)):
-        energy = graph.energy(config)
+        energy = graph._energy(config)
         count += 1
         if energy < best:
             best, best_config = energy, config
@@ -136,15 +171,19 @@ class Trellis:
     edges: list
     factor_values: int                                            # how many factor values were computed
 
+    def __post_init__(self):
+        _check_tables(self.names, self.cards, self.nodes, self.edges, ("nodes", "edges"))
+        check_positive_int("factor_values", self.factor_values, minimum=0)
+
 
 def build_trellis(graph: FactorChain) -> Trellis:
     """Evaluate every factor once for every value of its arguments (``16`` in Lecture 5 §1)."""
     _check_graph(graph)
     calls_before = graph.factor_calls
-    nodes = torch.tensor([graph.factor(0, a) for a in range(graph.cards[0])], dtype=torch.float64)
+    nodes = torch.tensor([graph._factor(0, a) for a in range(graph.cards[0])], dtype=torch.float64)
     edges = []
     for k in range(len(graph.pairs)):
-        edges.append(torch.tensor([[graph.factor(k + 1, a, b) for b in range(graph.cards[k + 1])]
+        edges.append(torch.tensor([[graph._factor(k + 1, a, b) for b in range(graph.cards[k + 1])]
                                    for a in range(graph.cards[k])], dtype=torch.float64))
     return Trellis(list(graph.names), list(graph.cards), nodes, edges, graph.factor_calls - calls_before)
 
@@ -164,7 +203,7 @@ def trellis_search(graph_or_trellis) -> SearchResult:
     trellis = graph_or_trellis if isinstance(graph_or_trellis, Trellis) else build_trellis(graph_or_trellis)
     unary, steps = _as_chain(trellis)
     energy, messages = chain_dp(MIN_SUM, unary, steps)
-    config = backtrace(MIN_SUM, messages, steps, torch.tensor([len(trellis.cards)]))[0]
+    config = _backtrace(MIN_SUM, messages, steps, torch.tensor([len(trellis.cards)]))[0]
     return SearchResult(float(energy[0]), tuple(config.tolist()), 0, trellis.factor_values)
 
 
@@ -177,11 +216,11 @@ def _as_chain(trellis: Trellis):
     """The trellis as a chain energy: unary (1, N, C) with the node weights in the first
     column, and one (C, C) transition matrix per step, ``C = max(cards)`` (padding ``+inf``)."""
     c = max(trellis.cards)
-    unary = torch.zeros(1, len(trellis.cards), c, dtype=trellis.nodes.dtype)
+    unary = trellis.nodes.new_zeros(1, len(trellis.cards), c)
     for k, card in enumerate(trellis.cards):
         unary[0, k, card:] = math.inf                            # values a variable does not have
     unary[0, 0, : trellis.cards[0]] = trellis.nodes
-    steps = torch.full((len(trellis.edges), c, c), math.inf, dtype=trellis.nodes.dtype)
+    steps = trellis.nodes.new_full((len(trellis.edges), c, c), math.inf)
     for k, edge in enumerate(trellis.edges):
         steps[k, : edge.shape[0], : edge.shape[1]] = edge
     return unary, steps

@@ -104,7 +104,6 @@ def scaled_forward(unary, transitions, lengths=None, *, beta: float = 1.0, start
     return None if bool(free.isnan().any()) else free
 
 
-@torch.no_grad()
 def meet_in_the_middle_viterbi(unary, transitions, lengths=None, *, start=None, end=None):
     r"""``(labels (B, N) with PAD, min_y E (B,))`` -- :func:`.dp.chain_dp` in the min-sum
     semiring plus :func:`.dp.backtrace`, run from both ends at once (Lecture 5 §2).
@@ -117,20 +116,28 @@ def meet_in_the_middle_viterbi(unary, transitions, lengths=None, *, start=None, 
     position ``m`` and backtrace both halves outwards from it, again as one batch.  Each
     step adds ``W`` broadcast over the batch into one scratch buffer and writes into views
     made once.  Only steps up to the meeting point are read, so whatever the padding holds
-    never reaches the answer.  Needs one (C, C) ``transitions``; runs without autograd
-    (:func:`.inference.viterbi` makes the energy differentiable).
+    never reaches the answer.  Needs one (C, C) ``transitions``; runs in inference mode (no
+    autograd bookkeeping on its many small steps: :func:`.inference.viterbi` makes the
+    energy differentiable).
     """
     lengths = check_chain(unary, transitions, lengths, start, end)
     if not isinstance(transitions, torch.Tensor) or transitions.dim() != 2:
         raise ValueError(f"transitions: expected one (C, C) matrix for every step, got {describe(transitions)}")
+    with torch.inference_mode():
+        labels, energy = _meet_in_the_middle(unary, transitions, lengths, start, end)
+    return labels.clone(), energy.clone()                                 # ordinary tensors again, for autograd
+
+
+def _meet_in_the_middle(unary, transitions, lengths, start, end):
     b, n, c = unary.shape
     k = n // 2 + 1                                                        # steps per half: any L <= 2k - 1
-    steps, batch, last = torch.arange(k, device=unary.device), torch.arange(b, device=unary.device), lengths - 1
+    steps, last = torch.arange(k, device=unary.device), lengths - 1
+    first_row = torch.arange(0, b * n, n, device=unary.device)            # of each sequence in the flat unary
     # step s of each chain reads row (b, position) of unary: s (forward), last - s (backward).  Rows are
     # picked with index_select on flat views, far cheaper than advanced indexing or gather here
     read = torch.stack([steps[:, None].expand(k, b), (last - steps[:, None]).clamp_(min=0)], 1)   # (K, 2, B)
     flat_unary = unary.reshape(b * n, c)
-    alpha = flat_unary.index_select(0, (read + batch * n).view(-1)).view(k, 2, b, c)   # U, then alpha | beta
+    alpha = flat_unary.index_select(0, read.add_(first_row).view(-1)).view(k, 2, b, c)   # U, then alpha | beta
     if start is not None:
         alpha[0, 0].add_(start)
     if end is not None:
@@ -142,44 +149,42 @@ def meet_in_the_middle_viterbi(unary, transitions, lengths=None, *, start=None, 
         rows[t].add_(torch.add(cols[t - 1], w, out=scratch).amin(0))
 
     m = last.clamp(max=k - 1)                                             # meeting position (B,)
-    meet = torch.stack([m, last - m])                                     # ... as a step of each half (2, B)
-    chains = torch.arange(2 * b, device=unary.device).view(2, b)          # chain h * B + b
-    flat_alpha = alpha.view(k * 2 * b, c)
-    at_meet = flat_alpha.index_select(0, (meet * (2 * b) + chains).view(-1)).view(2, b, c)   # (2, B, C)
-    u_m = flat_unary.index_select(0, batch * n + m)                       # U_m, (B, C)
+    messages = _aligned(alpha.view(k, 2 * b, c), torch.cat([m, last - m]))   # every chain meets at step K-1
+    at_meet = messages[k - 1].view(2, b, c)
+    u_m = flat_unary.index_select(0, first_row + m)                       # U_m, (B, C)
     through = at_meet[0] + at_meet[1] - u_m                               # best energy with y_m = j
     energy, y_m = torch.where(u_m == math.inf, math.inf, through).min(1)  # (inf - inf: an impossible label)
-    path = _backtrace(flat_alpha, transitions, meet.view(2 * b), y_m)     # (K, 2B), shifted
+    path = _backtrace(messages, transitions, y_m)                         # (K, 2B), aligned
 
-    # position t is step K-1-|t-m| of the shifted path: of the forward chain for t <= m, else the backward one
-    t = torch.arange(n, device=unary.device)
-    d = t - m[:, None]                                                    # (B, N)
-    flat = (k - 1 - d.abs()).clamp(min=0) * (2 * b) + batch[:, None] + b * (d > 0)
-    return path.view(-1)[flat].masked_fill(d > last[:, None] - m[:, None], PAD), energy
+    # position t is step K-1-|t-m| of the aligned path: of the forward chain for t <= m, else the backward one
+    d = torch.arange(n, device=unary.device) - m[:, None]                 # (B, N)
+    flat = (k - 1 - d.abs()).clamp_(min=0).mul_(2 * b).add_(torch.arange(b, device=unary.device)[:, None] + b * (d > 0))
+    return path.view(-1)[flat].masked_fill_(d > (last - m)[:, None], PAD), energy
 
 
-def _backtrace(flat_alpha, transitions, last, y_last):
-    """Both halves' labels, back from label ``y_last`` (B,) at step ``last`` (2B,) of each chain:
-    ``y_{s-1} = argmin_i [alpha_{s-1}(i) + W_chain(i, y_s)]`` with the messages ``flat_alpha``
-    (K * 2B, C; step s of chain r in row s * 2B + r) -- ``W`` for the forward chains, ``W^T`` for
-    the backward ones.
+def _aligned(alpha, meet):
+    """The messages ``alpha`` (K, 2B, C) of each chain shifted right by ``K - 1 - meet`` (2B,), so
+    that every chain reaches its meeting step at step ``K - 1`` (the steps shifted in before a
+    chain's start are junk, never read)."""
+    k, chains, c = alpha.shape
+    steps = torch.arange(k, device=alpha.device)
+    source = (steps[:, None] - (k - 1 - meet)).clamp_(min=0).mul_(chains).add_(torch.arange(chains, device=alpha.device))
+    return alpha.view(k * chains, c).index_select(0, source.view(-1)).view(k, chains, c)
 
-    Each chain is shifted right by ``K - 1 - last`` so that all of them start the walk at the
-    last step (the steps shifted in before a chain's start give junk, never read): returns the
-    shifted labels (K, 2B), step ``K - 1`` holding ``y_last``.  ``into`` holds ``W(., y)`` in
-    row ``y`` and ``W(y, .)`` in row ``C + y``.
+
+def _backtrace(messages, transitions, y_meet):
+    """Both halves' labels, back from label ``y_meet`` (B,) at the last step of the aligned
+    messages (K, 2B, C): ``y_{s-1} = argmin_i [alpha_{s-1}(i) + W_chain(i, y_s)]`` -- ``W`` for the
+    forward chains, ``W^T`` for the backward ones.  Returns the aligned labels (K, 2B), step
+    ``K - 1`` holding ``y_meet``.  ``into`` holds ``W(., y)`` in row ``y`` and ``W(y, .)`` in row
+    ``C + y``.
     """
-    chains, c = last.shape[0], flat_alpha.shape[1]
-    k = flat_alpha.shape[0] // chains
-    steps = torch.arange(k, device=flat_alpha.device)
-    source = (steps[:, None] - (k - 1 - last)).clamp(min=0)               # (K, 2B): step s <- step s - shift
-    rows = source * chains + torch.arange(chains, device=flat_alpha.device)
-    messages = flat_alpha.index_select(0, rows.view(-1)).view(k, chains, c).unbind(0)   # K x (2B, C)
+    k, chains, c = messages.shape
     into = torch.cat([transitions.t(), transitions])                      # (2C, C)
-    offset = torch.cat([last.new_zeros(chains // 2), last.new_full((chains // 2,), c)])
-    path = y_last.new_empty(k, chains)                                    # labels, filled backwards
-    labels = path.unbind(0)
-    labels[k - 1].copy_(y_last.repeat(2))
+    offset = torch.arange(chains, device=messages.device).floor_divide_(chains // 2).mul_(c)   # 0 | C
+    path = y_meet.new_empty(k, chains)                                    # labels, filled backwards
+    labels, before = path.unbind(0), messages.unbind(0)
+    torch.cat([y_meet, y_meet], out=labels[k - 1])
     for s in range(k - 1, 0, -1):
-        torch.argmin(messages[s - 1] + into.index_select(0, labels[s] + offset), dim=1, out=labels[s - 1])
+        torch.argmin(before[s - 1] + into.index_select(0, labels[s] + offset), dim=1, out=labels[s - 1])
     return path

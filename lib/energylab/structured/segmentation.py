@@ -72,8 +72,10 @@ class DigitStringReader(nn.Module):
         check_positive_int("hidden", hidden)
         check_positive_int("min_width", min_width)
         check_positive_int("max_width", max_width)
-        if not min_width <= max_width <= 8:
-            raise ValueError(f"max_width: expected min_width={min_width} <= max_width <= 8, got {max_width}")
+        if max_width > 8:
+            raise ValueError(f"max_width: expected at most 8 (the width of a canvas), got {max_width}")
+        if min_width > max_width:
+            raise ValueError(f"min_width: expected at most max_width={max_width}, got {min_width}")
         self.widths = list(range(min_width, max_width + 1))
         self.space_cost = check_positive_float("space_cost", space_cost, allow_zero=True)
         self.net = nn.Sequential(nn.Flatten(-2), nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, 10))
@@ -108,7 +110,7 @@ class DigitStringReader(nn.Module):
         if labels is None:
             unary, transitions, start, end = self._reading_chain(Semiring(beta).sum(digit, -1), space)
             return free_energy(unary, transitions, widths, beta=beta, start=start, end=end)
-        labels, n_digits = self._check_string(labels, n_digits, images)
+        labels, n_digits = _check_string(labels, n_digits, images.shape[0], images.device)
         unary, transitions, start = self._string_chain(digit, space, widths, labels, n_digits)
         return free_energy(unary, transitions, widths, beta=beta, start=start)
 
@@ -131,7 +133,7 @@ class DigitStringReader(nn.Module):
         arc = (states - 1).clamp(0, n_widths - 1)                            # its width index
         rows, cols = first.nonzero(as_tuple=True)
         count = first.sum(1)
-        k = max(int(count.max()), 1)
+        k = max(int(count.max()) if len(count) else 0, 1)               # (an empty batch reads nothing)
         slot = (first.cumsum(1) - 1)[rows, cols]                             # which digit of the string
         labels = torch.full((len(count), k), PAD, dtype=torch.long, device=space.device)
         segments = torch.full((len(count), k, 2), PAD, dtype=torch.long, device=space.device)
@@ -207,25 +209,23 @@ class DigitStringReader(nn.Module):
             raise ValueError(f"images: expected shape (B, 8, W), got {describe(images)}")
         return check_lengths(widths, images.shape[0], images.shape[2], images.device, name="widths")
 
-    def _check_string(self, labels, n_digits, images):
-        _check_rows(labels, n_digits, images.shape[0])
-        labels, n_digits = labels.to(images.device), n_digits.to(images.device)
-        k = labels.shape[1]
-        if int(n_digits.min()) < 0 or int(n_digits.max()) > k:
-            raise ValueError(f"n_digits: expected values in [0, {k}] (labels has {k} columns), got {n_digits.tolist()}")
-        valid = torch.arange(k, device=labels.device) < n_digits.unsqueeze(1)
-        if bool((valid & ((labels < 0) | (labels > 9))).any()):
-            raise ValueError(f"labels: expected digits in [0, 9] before n_digits (PAD after), got {labels.tolist()}")
-        return labels, n_digits
 
-
-def _check_rows(labels, n_digits, b: int) -> None:
-    """``labels`` (B, K) and ``n_digits`` (B,) integer tensors."""
+def _check_string(labels, n_digits, b: int, device):
+    """``labels`` (B, K) digits in [0, 9] before ``n_digits`` (B,) in [0, K] (anything after):
+    both on ``device``."""
     for name, value, ndim in (("labels", labels, 2), ("n_digits", n_digits, 1)):
         if not isinstance(value, torch.Tensor) or value.is_floating_point() or value.dtype == torch.bool \
                 or value.dim() != ndim or value.shape[0] != b:
             raise TypeError(f"{name}: expected an integer tensor with {ndim} dimension(s) and {b} rows, "
                             f"got {describe(value)}")
+    labels, n_digits = labels.to(device), n_digits.to(device)
+    k = labels.shape[1]
+    if b and (int(n_digits.min()) < 0 or int(n_digits.max()) > k):
+        raise ValueError(f"n_digits: expected values in [0, {k}] (labels has {k} columns), got {n_digits.tolist()}")
+    valid = torch.arange(k, device=labels.device) < n_digits.unsqueeze(1)
+    if bool((valid & ((labels < 0) | (labels > 9))).any()):
+        raise ValueError(f"labels: expected digits in [0, 9] before n_digits (PAD after), got {labels.tolist()}")
+    return labels, n_digits
 
 
 def _allowed_states(n: int, states, like: torch.Tensor) -> torch.Tensor:
@@ -239,9 +239,9 @@ def string_accuracy(reading: Reading, labels: torch.Tensor, n_digits: torch.Tens
     """Fraction of strings read exactly right (Lecture 5 §5): same number of digits, every digit right."""
     if not isinstance(reading, Reading):
         raise TypeError(f"reading: expected a Reading (from DigitStringReader.read), got {describe(reading)}")
-    _check_rows(labels, n_digits, reading.labels.shape[0])
+    labels, n_digits = _check_string(labels, n_digits, reading.labels.shape[0], reading.labels.device)
     k = max(reading.labels.shape[1], labels.shape[1])
     ours = torch.nn.functional.pad(reading.labels, (0, k - reading.labels.shape[1]), value=PAD)
-    truth = torch.nn.functional.pad(labels.to(ours.device), (0, k - labels.shape[1]), value=PAD)
-    same = (ours == truth).all(dim=1) & (reading.n_digits == n_digits.to(ours.device))
+    truth = torch.nn.functional.pad(labels, (0, k - labels.shape[1]), value=PAD)
+    same = (ours == truth).all(dim=1) & (reading.n_digits == n_digits)
     return float(same.float().mean())

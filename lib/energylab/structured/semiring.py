@@ -81,6 +81,11 @@ class Semiring:
         """True at zero temperature, where ``⊕`` is a plain minimum and argmins exist (Lecture 5 §2)."""
         return self.beta == math.inf
 
+    @property
+    def value_shape(self) -> tuple:
+        """The shape of one label's value: ``()`` for an energy (Lecture 5 §2)."""
+        return ()
+
     def lift(self, energies: torch.Tensor) -> torch.Tensor:
         """Energies (B, C) as semiring values (B, C): nothing to do (Lecture 5 §2)."""
         return energies
@@ -142,6 +147,11 @@ class KMin(Semiring):
     def __repr__(self) -> str:
         return f"KMin(k={self.k})"
 
+    @property
+    def value_shape(self) -> tuple:
+        """The shape of one label's value: ``(k,)``, its sorted list (Lecture 5 §3)."""
+        return (self.k,)
+
     def lift(self, energies: torch.Tensor) -> torch.Tensor:
         """One path per label (Lecture 5 §3): (B, C) -> (B, C, k) = ``[E, inf, ..., inf]``."""
         values = energies.new_full((*energies.shape, self.k), math.inf)
@@ -151,7 +161,8 @@ class KMin(Semiring):
     def sum(self, values: torch.Tensor, dim: int) -> torch.Tensor:
         """Merge the lists along the label dimension ``dim`` (Lecture 5 §3): the ``k`` smallest."""
         merged = values.movedim(dim, -2).flatten(-2)                 # (..., C * k), index = label * k + rank
-        return merged.topk(self.k, dim=-1, largest=False).values
+        smallest, _ = self._smallest(merged)
+        return smallest
 
     def times(self, values: torch.Tensor, energies: torch.Tensor) -> torch.Tensor:
         """Add energies (B, C) or (C,) to every rank of values (B, C, k) (Lecture 5 §3)."""
@@ -164,7 +175,8 @@ class KMin(Semiring):
 
     def argsum(self, values: torch.Tensor) -> torch.Tensor:
         """The ``k`` best final states, ``label * k + rank`` (Lecture 5 §3): (B, C, k) -> (B, k)."""
-        return values.flatten(1).topk(self.k, dim=-1, largest=False).indices
+        _, states = self._smallest(values.flatten(1))
+        return states
 
     def backpointer(self, alpha: torch.Tensor, transitions: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """For each state ``j * k + r`` (B, k), the predecessor ``i * k + r'`` that gave the
@@ -173,9 +185,15 @@ class KMin(Semiring):
         transitions = transitions.dense() if isinstance(transitions, Sparse) else transitions
         j, r = state // self.k, state % self.k
         candidates = alpha.unsqueeze(1) + transitions.t()[j].unsqueeze(-1)     # (B, k, C, k)
-        ranked = candidates.flatten(2).topk(self.k, dim=-1, largest=False).indices
+        _, ranked = self._smallest(candidates.flatten(2))
         return ranked.gather(2, r.unsqueeze(2)).squeeze(2)
 
     def label(self, state: torch.Tensor) -> torch.Tensor:
         """The label of a state ``label * k + rank`` (Lecture 5 §3)."""
         return state // self.k
+
+    def _smallest(self, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The ``k`` smallest entries along the last dimension, sorted, and their indices -- NaN first
+        (NaN in, NaN out: ``topk(largest=False)`` would rank a NaN after every number and drop it)."""
+        top = (-values).topk(self.k, dim=-1)
+        return -top.values, top.indices
