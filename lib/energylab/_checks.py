@@ -99,6 +99,18 @@ def check_positive_float(name: str, value, *, allow_zero: bool = False) -> float
     return float(value)
 
 
+def check_real(name: str, value, *, none_ok: bool = False) -> float | None:
+    """Check that ``value`` is a finite real number of any sign (or None with ``none_ok``): the
+    ends of a colour scale, a viewing angle."""
+    if value is None and none_ok:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name}: expected a number{' or None' if none_ok else ''}, got {describe(value)}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    return float(value)
+
+
 def check_probability(name: str, value) -> float:
     """Check that ``value`` is a real number in [0, 1]."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -32,7 +32,9 @@ import torch
 
 from .gibbs import Grid
 from .losses import LOSSES
-from .plot.energy import plot_gibbs, plot_loss_shapes
+from ._checks import check_beta
+from .plot._inputs import check_betas
+from .plot.energy import _check_gibbs, plot_gibbs, plot_loss_shapes
 
 __all__ = ["has_widget_frontend", "gibbs_explorer", "loss_explorer"]
 
@@ -101,6 +103,10 @@ def gibbs_explorer(points: torch.Tensor | Grid, energies: torch.Tensor, *, beta:
     below the static figure at ``static_betas``, or that figure alone otherwise (see the module
     docstring).  ``points``: a 1-D or 2-D :class:`Grid`, or labels (C,) of a discrete set, with
     ``energies`` of matching length.  Lecture 3 §4."""
+    check_beta("beta", beta, allow_inf=False)
+    static_betas = check_betas("static_betas", static_betas)
+    _check_gibbs(points, energies)                                  # before a figure is opened
+
     def figure(betas):
         if isinstance(points, Grid) and len(points.axes) == 1:      # density curves on one axis
             fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -111,8 +117,8 @@ def gibbs_explorer(points: torch.Tensor | Grid, energies: torch.Tensor, *, beta:
         return fig
 
     if _use_static(static):
-        return _static(figure(list(static_betas)))
-    return _widget({"beta": _log_beta_slider(beta, -2, 2)}, lambda beta: figure([beta]), figure(list(static_betas)))
+        return _static(figure(static_betas))
+    return _widget({"beta": _log_beta_slider(beta, -2, 2)}, lambda beta: figure([beta]), figure(static_betas))
 
 
 def loss_explorer(energies: torch.Tensor, target: int, *, loss: str = "hinge", margin: float = 1.0,

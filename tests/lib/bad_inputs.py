@@ -75,15 +75,17 @@ class T(Arg):
     rows: True when its first dimension must match another argument's;
     integer: the argument holds integers (labels, lengths): a float copy is an error;
     nan / inf: False where values are checked elsewhere or meaningless to corrupt;
+    nan_ok: a NaN entry may give any result (a plot draws it as a gap; say so in the spec's note);
     inf_ok: an infinite entry is meaningful (an energy): any result is fine;
     empty: "ok" (an empty result is fine), "error" (must be refused) or None (no variant).
     """
 
     def __init__(self, value, *, like=False, ndim=True, last=True, rows=False, integer=None, nan=True, inf=True,
-                 inf_ok=False, empty="ok", types=True, **kw):
+                 nan_ok=False, inf_ok=False, empty="ok", types=True, **kw):
         super().__init__(value, **kw)
         self.like, self.ndim, self.last, self.rows = like, ndim, last, rows
-        self.integer, self.nan, self.inf, self.inf_ok, self.empty, self.types = integer, nan, inf, inf_ok, empty, types
+        self.integer, self.nan, self.inf, self.empty, self.types = integer, nan, inf, empty, types
+        self.nan_ok, self.inf_ok = nan_ok, inf_ok
 
     def variants(self):
         v = self.value()
@@ -110,7 +112,7 @@ class T(Arg):
             out.append((f"{v.shape[0] - 1} rows instead of {v.shape[0]}", v[:-1], "error"))
         if not integer and v.numel():
             if self.nan:
-                out.append(("a NaN entry", _with(v, math.nan), "nan"))
+                out.append(("a NaN entry", _with(v, math.nan), "ok" if self.nan_ok else "nan"))
             if self.inf:
                 out.append(("an inf entry", _with(v, math.inf), "ok" if self.inf_ok else "inf"))
         if self.empty and v.dim() >= 1 and v.shape[0]:

@@ -120,3 +120,23 @@ def test_round_levels_cover_every_value():
         levels = ax.collections[0].levels
         assert levels[0] <= float(energies.min()) and levels[-1] >= float(energies.max())
         plt.close("all")
+
+
+def test_nan_is_a_gap_and_inf_the_top_colour():
+    """A plot draws NaN as a gap and +inf (a forbidden state) in the top colour, with finite levels."""
+    from energylab.plot import plot_alignment, plot_marginals
+    from energylab.plot._inputs import GAP_COLOR
+    grid = gibbs.make_grid((-1.0, 1.0), 5, dim=2, dtype=torch.float64)
+    e = (grid.points ** 2).sum(-1)
+    e[3], e[7] = math.nan, math.inf
+    filled = plot_energy_surface(grid, e, colorbar=False).collections[0]
+    assert np.isfinite(filled.levels).all() and filled.levels[-1] == pytest.approx(2.0)   # the finite maximum
+    assert filled.extend == "max"                                    # +inf takes the colour above the top level
+    mu = torch.full((3, 2), 0.5, dtype=torch.float64)
+    mu[1, 0] = math.nan
+    image = plot_marginals(mu)
+    assert image.get_array().mask.tolist() == [[False, True, False], [False, False, False]]
+    assert matplotlib.colors.same_color(image.get_cmap().get_bad(), GAP_COLOR)
+    cost = torch.tensor([[0.0, math.inf], [1.0, 0.0]])
+    ax = plot_alignment(cost, torch.tensor([[True, False], [True, True]]), plt.figure().add_subplot())
+    assert ax.images[0].get_array().mask.tolist() == [[False, True], [False, False]]

@@ -1,4 +1,8 @@
-"""Plots used by the lectures. Call :func:`use_style` once per notebook."""
+"""Plots used by the lectures. Call :func:`use_style` once per notebook.
+
+Every plot checks its arguments (types, shapes, lengths, indices: a clear error naming the
+argument) and draws continuous data as they are: NaN as a gap, ``+inf`` at the top of the colour
+scale (see :mod:`energylab.plot._inputs`)."""
 from .energy import (
     loss_gradients,
     plot_energy_surface,

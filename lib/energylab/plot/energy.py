@@ -18,7 +18,8 @@ import torch
 
 from ..gibbs import Grid, gibbs_density, gibbs_probabilities
 from ..losses import LOSSES, loss_on_answers
-from .._checks import check_positive_float
+from .._checks import check_bool, check_positive_float, check_positive_int, check_real, check_tensor, describe
+from ._inputs import axes as check_axes, axes_grid, check_betas, colour, host, integers, to_numpy as _np
 from .style import COLORS
 
 __all__ = [
@@ -31,18 +32,46 @@ __all__ = [
 ]
 
 
-def _np(t) -> np.ndarray:
-    return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
+#: Paths drawn at most (the first ones), so that a picture stays readable.
+MAX_PATHS = 60
 
 
-def _image(grid: Grid, energies: torch.Tensor, clip: float | None) -> np.ndarray:
+def _image(grid: Grid, energies: torch.Tensor) -> np.ndarray:
+    """The energies at the points of a 2-D ``grid`` as an image (n₁, n₀), checked."""
+    if not isinstance(grid, Grid):
+        raise TypeError(f"grid: expected a Grid (energylab.gibbs.make_grid), got {describe(grid)}")
     if len(grid.axes) != 2:
         raise ValueError(f"grid: expected a 2-D grid, got {len(grid.axes)} axes")
-    if energies.shape != grid.points.shape[:1]:
-        raise ValueError(f"energies: expected shape ({grid.points.shape[0]},) (one per grid point), "
-                         f"got {tuple(energies.shape)}")
-    image = _np(grid.image(energies))
-    return np.minimum(image, clip) if clip is not None else image
+    _check_energies(energies, grid.points.shape[0], "grid point")
+    return _np(grid.image(energies))
+
+
+def _check_energies(energies, n: int, what: str) -> torch.Tensor:
+    check_tensor("energies", energies, ndim=1)
+    if energies.shape[0] != n:
+        raise ValueError(f"energies: expected shape ({n},) (one per {what}), got {describe(energies)}")
+    return energies
+
+
+def _finite_range(image: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the finite values (NaN is drawn as a gap, +inf in the top colour); (0, 1) if none."""
+    finite = image[np.isfinite(image)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+
+
+def _above(image: np.ndarray, top: float) -> np.ndarray:
+    """``image`` with +inf (a forbidden state) just above ``top``: contourf draws it in the top colour."""
+    return np.where(np.isposinf(image), top + 1.0 + abs(top), image)
+
+
+def _points(name: str, value, ndim: int = 2) -> np.ndarray | None:
+    """Optional points (N, 2) or paths (T+1, S, 2) to draw on a surface."""
+    if value is None:
+        return None
+    points = host(name, value, ndim=ndim, last_dim=2)
+    if ndim == 3 and not len(points):
+        raise ValueError(f"{name}: expected paths (T+1, S, 2) with T+1 >= 1, got {describe(value)}")
+    return points
 
 
 def _nice_levels(lo: float, hi: float, n: int) -> np.ndarray:
@@ -63,28 +92,36 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
     """Filled contours of ``E`` on a 2-D grid (dark = low energy).  Lecture 3 §1–3, Lecture 4 §2–7.
 
     ``clip`` caps the energy (steep walls would otherwise use all the colours); ``vmin``/``vmax``
-    fix the colour scale (to compare panels) -- values above ``vmax`` or ``clip`` take the top
-    colour and the colour bar gets an arrow.  Levels and colour-bar ticks sit at round numbers.
+    fix the colour scale (to compare panels) -- values above ``vmax`` or ``clip`` (and ``+inf``, a
+    forbidden state) take the top colour and the colour bar gets an arrow; NaN is left blank.
+    Levels and colour-bar ticks sit at round numbers.
     ``data`` (N, 2) is drawn as dots, ``minima`` (M, 2) as crosses, ``trajectories`` (T+1, S, 2)
     as paths.  ``log=True`` spaces the colours logarithmically in ``E − vmin`` (``vmin`` defaults
     to min E) so that valleys a few units deep and walls a hundred units high both show, with
     colour-bar ticks at round energies (0, 1, 2, 5, 10, ...).
     """
-    ax = ax if ax is not None else plt.gca()
-    image = _image(grid, energies, None)
+    image = _image(grid, energies)
+    levels = _check_levels(levels)
+    clip, vmin, vmax = (check_real(n, v, none_ok=True) for n, v in (("clip", clip), ("vmin", vmin), ("vmax", vmax)))
+    _check_above_vmin(vmin, clip=clip, vmax=vmax)
+    check_bool("colorbar", colorbar), check_bool("log", log)
+    data, minima = _points("data", data), _points("minima", minima)
+    trajectories = _points("trajectories", trajectories, ndim=3)
+    ax = check_axes("ax", ax)
     if log:
         return _log_surface(grid, image, ax, vmin, vmax if clip is None else clip, levels, colorbar,
                             colorbar_label, data, minima, trajectories, title)
     top = min(vmax, clip) if (vmax is not None and clip is not None) else (vmax if vmax is not None else clip)
-    lo = float(np.min(image)) if vmin is None else float(vmin)
-    hi = float(np.max(image)) if top is None else float(top)
+    low, high = _finite_range(image)
+    lo = low if vmin is None else vmin
+    hi = high if top is None else top
     hi = max(hi, lo + 1e-6)                                          # a flat surface still gets levels
     n_levels = levels if isinstance(levels, int) else None
     if n_levels is not None:
         levels = _nice_levels(lo, hi, n_levels)
-    extend = "max" if float(np.max(image)) > hi else "neither"
-    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), np.clip(image, lo, None), levels=levels,
-                         cmap="viridis", extend=extend)
+    extend = "max" if np.nanmax(image) > hi else "neither"
+    shown = _above(np.clip(image, lo, None), max(hi, levels[-1]))
+    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), shown, levels=levels, cmap="viridis", extend=extend)
     if colorbar:
         bar = ax.figure.colorbar(filled, ax=ax, label=colorbar_label)
         bar.locator = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10])
@@ -92,13 +129,32 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
     return _decorate(ax, data, minima, trajectories, title)
 
 
+def _check_levels(levels):
+    """An int number of levels (>= 1), or a sequence of increasing numbers."""
+    if isinstance(levels, int) and not isinstance(levels, bool):
+        return check_positive_int("levels", levels)
+    numbers = isinstance(levels, (list, tuple, np.ndarray)) and len(levels) >= 2 and all(
+        isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and math.isfinite(v) for v in levels)
+    if numbers and all(a < b for a, b in zip(levels[:-1], levels[1:])):
+        return levels
+    raise ValueError(f"levels: expected a number of levels (an int >= 1) or increasing finite values, "
+                     f"got {describe(levels)}")
+
+
+def _check_above_vmin(vmin, **tops) -> None:
+    for name, top in tops.items():
+        if vmin is not None and top is not None and not top > vmin:
+            raise ValueError(f"{name}: expected a number above vmin = {vmin!r}, got {top!r}")
+
+
 def _decorate(ax, data, minima, trajectories, title):
     if data is not None:
-        ax.scatter(*_np(data).T, s=4, color="white", edgecolors="none", alpha=0.7, label="data")
+        ax.scatter(*data.T, s=4, color="white", edgecolors="none", alpha=0.7, label="data")
     if trajectories is not None:
-        plot_trajectories(trajectories, ax)
+        shown = trajectories[:, :MAX_PATHS]
+        _draw_paths(ax, shown[..., 0], shown[..., 1], ["white"] * shown.shape[1])
     if minima is not None:
-        ax.scatter(*_np(minima).T, marker="X", s=90, color=COLORS[1], edgecolors="white", zorder=5, label="minima")
+        ax.scatter(*minima.T, marker="X", s=90, color=COLORS[1], edgecolors="white", zorder=5, label="minima")
     ax.set_aspect("equal")
     ax.grid(False)
     if title:
@@ -108,15 +164,15 @@ def _decorate(ax, data, minima, trajectories, title):
 
 def _log_surface(grid, image, ax, vmin, vmax, levels, colorbar, colorbar_label, data, minima, trajectories, title):
     """plot_energy_surface with colours logarithmic in E − vmin (levels at expm1 of equal steps)."""
-    base = float(np.min(image)) if vmin is None else float(vmin)
+    base = _finite_range(image)[0] if vmin is None else vmin
     shifted = np.clip(image - base, 0, None)
-    top = max(float(np.max(shifted)) if vmax is None else float(vmax) - base, 1e-6)
+    top = max(_finite_range(shifted)[1] if vmax is None else vmax - base, 1e-6)
     n = levels if isinstance(levels, int) else 30
     bounds = np.expm1(np.linspace(0, np.log1p(top), n + 1))
     norm = FuncNorm((np.log1p, np.expm1), vmin=0, vmax=top)
-    extend = "max" if float(np.max(shifted)) > top * (1 + 1e-9) else "neither"
-    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), shifted, levels=bounds, norm=norm, cmap="viridis",
-                         extend=extend)
+    extend = "max" if np.nanmax(shifted) > top * (1 + 1e-9) else "neither"
+    filled = ax.contourf(_np(grid.axes[0]), _np(grid.axes[1]), _above(shifted, top), levels=bounds, norm=norm,
+                         cmap="viridis", extend=extend)
     if colorbar:
         ticks = [t for t in (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if t <= top]
         ax.figure.colorbar(filled, ax=ax, label=colorbar_label, ticks=ticks)
@@ -132,13 +188,20 @@ def plot_energy_surface_3d(grid: Grid, energies: torch.Tensor, ax=None, *, clip:
     ``log(1 + E − min E)`` instead (same valleys, walls compressed, no clipped plateau);
     ``clip`` caps a linear height.  ``labels`` name the two horizontal axes.
     """
+    image = _image(grid, energies)
+    clip, elev, azim = check_real("clip", clip, none_ok=True), check_real("elev", elev), check_real("azim", azim)
+    check_bool("log", log)
+    if not (isinstance(labels, (list, tuple)) and len(labels) == 2 and all(isinstance(t, str) for t in labels)):
+        raise ValueError(f"labels: expected two axis labels (strings), got {describe(labels)}")
     if ax is None:
         ax = plt.gcf().add_subplot(projection="3d")
-    image = _image(grid, energies, None)
+    if getattr(ax, "name", None) != "3d":
+        raise TypeError(f"ax: expected a 3-D Axes (fig.add_subplot(projection='3d')) or None, got {describe(ax)}")
     if log:
-        image = np.log1p(image - image.min())
+        image = np.log1p(image - _finite_range(image)[0])
     elif clip is not None:
         image = np.minimum(image, clip)
+    image = np.minimum(image, _finite_range(image)[1])               # +inf: at the top of the height axis
     gx, gy = np.meshgrid(_np(grid.axes[0]), _np(grid.axes[1]))
     stride = max(1, max(image.shape) // 80)
     ax.plot_surface(gx, gy, image, cmap="viridis", linewidth=0, antialiased=True, rstride=stride, cstride=stride)
@@ -155,7 +218,7 @@ def plot_energy_surface_3d(grid: Grid, energies: torch.Tensor, ax=None, *, clip:
 
 
 def plot_trajectories(trajectory: torch.Tensor, ax=None, *, energies: torch.Tensor | None = None,
-                      color: str | Sequence = "white", max_paths: int = 60):
+                      color: str | Sequence = "white", max_paths: int = MAX_PATHS):
     """Inference paths ``trajectory`` (T+1, S, D) from :func:`energylab.inference.gradient_descent`.
     Lecture 3 §2.
 
@@ -164,19 +227,33 @@ def plot_trajectories(trajectory: torch.Tensor, ax=None, *, energies: torch.Tens
     D = 1 without: the answer ``y`` against the step number (paths that merge into a minimum
     become one line).  ``color``: one colour, or one per path (e.g. by the minimum reached).
     """
-    ax = ax if ax is not None else plt.gca()
-    path = _np(trajectory)[:, :max_paths]
-    if path.ndim != 3 or path.shape[2] not in (1, 2):
-        raise ValueError(f"trajectory: expected shape (T+1, S, 1 or 2), got {tuple(trajectory.shape)}")
-    colors = [color] * path.shape[1] if isinstance(color, str) else list(color)[:path.shape[1]]
-    if len(colors) != path.shape[1]:
-        raise ValueError(f"color: expected one colour or {path.shape[1]} (one per path), got {len(colors)}")
+    check_tensor("trajectory", trajectory, ndim=3)
+    if trajectory.shape[2] not in (1, 2) or trajectory.shape[0] == 0:
+        raise ValueError(f"trajectory: expected shape (T+1, S, 1 or 2) with T+1 >= 1, got {describe(trajectory)}")
+    path = _np(trajectory[:, :check_positive_int("max_paths", max_paths)])
+    steps, paths = path.shape[:2]
+    if energies is not None and (trajectory.shape[2] != 1 or
+                                 check_tensor("energies", energies).shape != trajectory.shape[:2]):
+        raise ValueError(f"energies: expected shape {tuple(trajectory.shape[:2])} (one per point of 1-D paths), "
+                         f"got {describe(energies)}")
+    if isinstance(color, (list, tuple)):                             # one colour per path
+        colors = [colour(f"color[{s}]", c) for s, c in enumerate(color[:paths])]
+    else:
+        colors = [colour("color", color)] * paths
+    if len(colors) != paths:
+        raise ValueError(f"color: expected one colour or {paths} (one per path), got {len(colors)}")
+    ax = check_axes("ax", ax)
     if path.shape[2] == 2:
         xs, ys = path[..., 0], path[..., 1]
     elif energies is not None:
-        xs, ys = path[..., 0], _np(energies)[:, :max_paths]
+        xs, ys = path[..., 0], _np(energies[:, :max_paths])
     else:
-        xs, ys = np.broadcast_to(np.arange(path.shape[0])[:, None], path.shape[:2]), path[..., 0]
+        xs, ys = np.broadcast_to(np.arange(steps)[:, None], path.shape[:2]), path[..., 0]
+    return _draw_paths(ax, xs, ys, colors)
+
+
+def _draw_paths(ax, xs: np.ndarray, ys: np.ndarray, colors: list):
+    """Paths (T+1, S) with a dot at each start and a cross at each end."""
     for s, c in enumerate(colors):
         ax.plot(xs[:, s], ys[:, s], color=c, lw=0.9, alpha=0.8)
     ax.scatter(xs[0], ys[0], s=14, color=colors, edgecolors="black", linewidths=0.5, zorder=4)
@@ -190,9 +267,10 @@ def plot_gibbs(points: torch.Tensor | Grid, energies: torch.Tensor, betas: Seque
     ``points`` is a 1-D :class:`Grid` (density curves, one axis) or a 2-D grid (one image
     per β), or a tensor (C,) of labels of a discrete set (bars, one panel per β).
     """
-    betas = list(betas)
+    betas = check_betas("betas", betas)
+    _check_gibbs(points, energies)
     if isinstance(points, Grid) and len(points.axes) == 1:
-        ax = axes if axes is not None else plt.gca()
+        ax = check_axes("axes", axes)
         for i, beta in enumerate(betas):
             density = gibbs_density(energies, beta, log_measure=points.log_measure)
             ax.plot(_np(points.axes[0]), _np(density), color=COLORS[i % len(COLORS)], label=f"β = {beta:g}")
@@ -200,10 +278,10 @@ def plot_gibbs(points: torch.Tensor | Grid, energies: torch.Tensor, betas: Seque
         ax.set_ylabel(r"$p_\beta(y)$")
         ax.legend()
         return ax
-    if axes is None:
+    if axes_grid("axes", axes, len(betas)) is None:
         _, axes = plt.subplots(1, len(betas), figsize=(3.2 * len(betas), 3.0), squeeze=False)
         axes = axes[0]
-    for ax, beta in zip(np.atleast_1d(axes), betas):
+    for ax, beta in zip(np.atleast_1d(axes).flat, betas):
         if isinstance(points, Grid):
             density = gibbs_density(energies, beta, log_measure=points.log_measure)
             ax.contourf(_np(points.axes[0]), _np(points.axes[1]), _np(points.image(density)), levels=30, cmap="magma")
@@ -216,14 +294,39 @@ def plot_gibbs(points: torch.Tensor | Grid, energies: torch.Tensor, betas: Seque
     return axes
 
 
+def _check_gibbs(points, energies) -> None:
+    """``points`` a 1-D or 2-D Grid or integer labels (C,), ``energies`` one per point, without NaN."""
+    if isinstance(points, Grid):
+        if len(points.axes) not in (1, 2):
+            raise ValueError(f"points: expected a 1-D or 2-D grid, got {len(points.axes)} axes")
+        _check_energies(energies, points.points.shape[0], "grid point")
+    else:                                            # labels (C,) of a discrete set
+        _check_energies(energies, len(integers("points", points, ndim=1)), "label in points")
+    if torch.isnan(energies).any():                  # Z would be NaN: every panel blank
+        raise ValueError("energies: expected no NaN (a NaN energy makes Z, and so every probability, NaN)")
+
+
+def _check_answers(energies, target, margin, beta) -> int:
+    """``energies`` (C,) of C >= 2 answers, the index ``target`` of the correct one, the loss settings."""
+    check_positive_float("margin", margin, allow_zero=True)
+    check_positive_float("beta", beta)
+    check_tensor("energies", energies, ndim=1)
+    if energies.shape[0] < 2:
+        raise ValueError(f"energies: expected at least 2 answers, got {describe(energies)}")
+    if check_positive_int("target", target, minimum=0) >= energies.shape[0]:
+        raise ValueError(f"target: expected an answer index in [0, {energies.shape[0] - 1}], got {target}")
+    return target
+
+
 def loss_gradients(name: str, energies: torch.Tensor, target: int, *, margin: float = 1.0,
                    beta: float = 1.0) -> tuple[float, torch.Tensor]:
     """The loss ``name`` on one example with answer energies ``energies`` (C,) and its
     gradient with respect to each energy; ``-gradient`` is how one step of gradient
     descent moves each energy (negative = pushed down, positive = pulled up).
     Library only: the arrows of plot_loss_shapes (Lecture 4 §1), public for tests."""
+    _check_answers(energies, target, margin, beta)
     e = energies.detach().double().clone().requires_grad_(True)
-    loss = loss_on_answers(name, e[None], torch.tensor([int(target)], device=e.device), margin=margin, beta=beta)
+    loss = loss_on_answers(name, e[None], torch.tensor([target], device=e.device), margin=margin, beta=beta)
     (grad,) = torch.autograd.grad(loss, e)
     return float(loss.detach()), grad
 
@@ -236,9 +339,19 @@ def plot_loss_shapes(energies: torch.Tensor, target: int, names: Sequence[str] |
     the dashed line is ``E(correct) + margin``.  Every panel uses the same scale -- an arrow
     ``arrow_scale`` energy units long is a gradient of 1 -- so lengths compare across losses.
     Lecture 4 §1."""
-    names = list(names) if names is not None else list(LOSSES)
+    _check_answers(energies, target, margin, beta)
+    if not torch.isfinite(energies).all():          # bars and arrows without a scale
+        raise ValueError(f"energies: expected finite energies to draw, got {energies.tolist()}")
+    if names is None:
+        names = list(LOSSES)
+    if isinstance(names, str) or not isinstance(names, (list, tuple)) or not names:
+        raise TypeError(f"names: expected a non-empty list of loss names (of {list(LOSSES)}), got {describe(names)}")
+    unknown = [n for n in names if n not in LOSSES]
+    if unknown:
+        raise ValueError(f"names: expected loss names of {list(LOSSES)}, got {unknown}")
     check_positive_float("arrow_scale", arrow_scale)
-    if axes is None:
+    check_positive_int("ncols", ncols)
+    if axes_grid("axes", axes, len(names)) is None:
         nrows = math.ceil(len(names) / ncols)
         _, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.7 * nrows), squeeze=False, sharey=True)
     flat = list(np.atleast_1d(axes).flat)

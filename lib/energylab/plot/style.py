@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import matplotlib as mpl
 
+from .._checks import check_positive_int
+
 #: The course palette (colour-blind safe, Okabe & Ito 2008).
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
 
 def use_style(dpi: int = 100) -> None:
-    """Apply the course's matplotlib style."""
+    """Apply the course's matplotlib style (``dpi``: the figures' resolution)."""
     mpl.rcParams.update({
-        "figure.dpi": dpi,
+        "figure.dpi": check_positive_int("dpi", dpi),
         "figure.figsize": (6.0, 4.0),
         "figure.constrained_layout.use": True,
         "axes.grid": True,

@@ -22,7 +22,7 @@ import torch
 
 from .._checks import check_beta, check_positive_float, check_positive_int
 from .chain import PAD, Sparse, chain_energy, check_chain, check_labels, mask_from_lengths
-from .dp import backtrace, chain_dp
+from .dp import _backtrace, chain_dp
 from .fast import meet_in_the_middle_viterbi, scaled_forward
 from .semiring import MIN_SUM, KMin, Semiring
 
@@ -67,7 +67,7 @@ def viterbi(unary, transitions, lengths=None, *, start=None, end=None) -> Decode
             labels, min_energy = meet_in_the_middle_viterbi(unary, transitions, lengths, start=start, end=end)
         else:                                                       # ends at once (it checks the inputs)
             min_energy, messages = chain_dp(MIN_SUM, unary, transitions, lengths, start=start, end=end)
-            labels = backtrace(MIN_SUM, messages, transitions, check_chain(unary, transitions, lengths), end=end)
+            labels = _backtrace(MIN_SUM, messages, transitions, check_chain(unary, transitions, lengths), end=end)
     return Decoded(labels, _differentiable(min_energy, labels, unary, transitions, lengths, start, end))
 
 
@@ -95,7 +95,7 @@ def kbest_viterbi(unary, transitions, k: int, lengths=None, *, start=None, end=N
     semiring = KMin(k)
     with torch.no_grad():
         energy, messages = chain_dp(semiring, unary, transitions, lengths, start=start, end=end)
-        labels = backtrace(semiring, messages, transitions, lengths, end=end)
+        labels = _backtrace(semiring, messages, transitions, lengths, end=end)
     return Decoded(labels, energy.masked_fill(_nan_rows(unary, transitions, lengths, start, end)[:, None], math.nan))
 
 
