@@ -48,7 +48,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import (check_bool, check_callable, check_device, check_dtype, check_generator, check_index, check_like,
-                       check_positive_float, check_positive_int, check_same_shape, check_tensor, describe)
+                       check_log_z, check_positive_float, check_positive_int, check_same_shape, check_tensor, describe)
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train import contrastive_divergence as cdiv   # the module, not its names: it imports models.rbm
@@ -209,11 +209,8 @@ class SigmoidBeliefNet(nn.Module):
         if self.prior is None:
             raise ValueError(f"log_z: a factorial top is normalised (no log Z to give); expected None, "
                              f"got {describe(log_z)}")
-        if isinstance(log_z, torch.Tensor):
-            check_like("log_z", check_tensor("log_z", log_z, ndim=0), self.prior.W, "the prior's parameters")
-        elif isinstance(log_z, bool) or not isinstance(log_z, (int, float)):
-            raise TypeError(f"log_z: expected the prior's log Z as a number or a 0-dimensional tensor, "
-                            f"got {describe(log_z)}")
+        if isinstance(check_log_z("log_z", log_z), torch.Tensor):
+            check_like("log_z", log_z, self.prior.W, "the prior's parameters")
 
     def log_conditionals(self, layers) -> torch.Tensor:
         """``Σ_l log p(x_l | x_{l+1})`` over the directed layers, (B,).  Library only (the directed part of
