@@ -332,7 +332,8 @@ class ConditionalRBM(nn.Module):
             raise TypeError(f"chains: expected PersistentChains or None, got {describe(chains)}")
         self.rbm.check_hidden(chains.hidden, "chains.hidden")
         if chains.hidden.shape[0] != n:
-            raise ValueError(f"chains: expected one chain per training example ({n} rows), got {describe(chains.hidden)}")
+            raise ValueError(f"chains: expected one chain per training example ({n} rows), "
+                             f"got {describe(chains.hidden)}")
 
     def ascend_(self, grad: CRBMGradient, lr: float, weight_decay: float = 0.0) -> None:
         """``θ += lr · (Δθ − weight_decay · θ)`` for every parameter (no decay on the biases).
@@ -341,12 +342,10 @@ class ConditionalRBM(nn.Module):
             raise TypeError(f"grad: expected a CRBMGradient (from gradient()), got {describe(grad)}")
         for name in CRBMGradient._fields:
             param, step = getattr(self, name), getattr(grad, name)
-            if param is None or step is None:
-                if (param is None) != (step is None):
-                    raise ValueError(f"grad.{name}: expected {'None (the model has no A)' if param is None else 'a tensor'}, "
-                                     f"got {describe(step)}")
-                continue
-            check_same_shape(f"grad.{name}", step, param, f"the model's {name}")
+            if param is None and step is not None:
+                raise ValueError(f"grad.{name}: expected None (the model has no {name}), got {describe(step)}")
+            if param is not None:
+                check_same_shape(f"grad.{name}", step, param, f"the model's {name}")
         self._ascend(grad, check_positive_float("lr", lr), check_positive_float("weight_decay", weight_decay,
                                                                                 allow_zero=True))
 

@@ -93,8 +93,9 @@ class RBM(nn.Module):
     visible layer sends up, :meth:`visible_input`), ``_bias_input`` (``-∂E/∂b``, :meth:`bias_input`),
     :meth:`visible_mean`, :meth:`sample_visible` and :meth:`free_energy`, plus ``_log_z_over_hidden``
     for the exact partition function.  (The two private ones run unchecked inside every Gibbs
-    and CD step; their public versions check their arguments first.)  :class:`BernoulliRBM` and :class:`GaussianBernoulliRBM` are the two
-    of the course; conditional RBMs, DBN layers and DBMs build on the same methods.
+    and CD step; their public versions check their arguments first.)  :class:`BernoulliRBM` and
+    :class:`GaussianBernoulliRBM` are the two of the course; conditional RBMs, DBN layers and DBMs
+    build on the same methods.
     """
 
     def __init__(self, n_visible, n_hidden, *, weight_scale, generator, dtype, device):

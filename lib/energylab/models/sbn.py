@@ -88,7 +88,8 @@ def delta_rule(x: torch.Tensor, parents: torch.Tensor, W: torch.Tensor, b: torch
     for name, value, shape in (("parents", parents, (n, None)), ("W", W, (x.shape[1], None)), ("b", b, (x.shape[1],))):
         check_like(name, check_tensor(name, value, ndim=len(shape)), x, "x")
         if value.shape[0] != shape[0]:
-            raise ValueError(f"{name}: expected first dimension {shape[0]} for x {tuple(x.shape)}, got {describe(value)}")
+            raise ValueError(f"{name}: expected first dimension {shape[0]} for x {tuple(x.shape)}, "
+                             f"got {describe(value)}")
     if W.shape[1] != parents.shape[1]:
         raise ValueError(f"W: expected shape {(x.shape[1], parents.shape[1])} for parents {tuple(parents.shape)}, "
                          f"got {describe(W)}")
@@ -334,11 +335,10 @@ class SigmoidBeliefNet(nn.Module):
                                  f"got {describe(steps)}")
             for l, (step, param) in enumerate(zip(steps, params)):
                 check_same_shape(f"grad.{name}[{l}]", step, param, f"the model's {name}[{l}]")
-        if (grad.top is None) != (self.top is None):
-            raise ValueError(f"grad.top: expected {'None (an RBM prior)' if self.top is None else 'a tensor (a factorial top)'}, "
-                             f"got {describe(grad.top)}")
-        if grad.top is not None:
-            check_same_shape("grad.top", grad.top, self.top, "the model's top")
+        if self.top is None and grad.top is not None:
+            raise ValueError(f"grad.top: expected None (the top is an RBM prior), got {describe(grad.top)}")
+        if self.top is not None:
+            check_same_shape("grad.top", grad.top, self.top, "the model's factorial top")
         self._ascend(grad, check_positive_float("lr", lr))
 
     @torch.no_grad()
@@ -405,8 +405,8 @@ class HelmholtzMachine(nn.Module):
     def _recognition_probs(self, l, lower):
         return torch.addmm(self.r[l], lower, self.R[l].T).sigmoid()
 
-    def _check_visible(self, v) -> torch.Tensor:
-        return check_like("v", check_tensor("v", v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()),
+    def _check_visible(self, v, name="v") -> torch.Tensor:
+        return check_like(name, check_tensor(name, v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()),
                           "the model's parameters")
 
     @torch.no_grad()
@@ -515,9 +515,7 @@ def train_wake_sleep(machine: HelmholtzMachine, data: torch.Tensor, *, epochs: i
     :func:`energylab.train.batches`) for ``epochs`` epochs; ``callback(epoch, machine)`` after each.
     Lecture 10 §5."""
     _check_wake_sleep(machine, lr, n_sweeps)
-    check_like("data", check_tensor("data", data, ndim=2, last_dim=machine.sizes[0]), next(machine.parameters()),
-               "the model's parameters")
-    if data.shape[0] == 0:
+    if machine._check_visible(data, "data").shape[0] == 0:
         raise ValueError(f"data: expected at least one row to train on, got {describe(data)}")
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
