@@ -180,6 +180,11 @@ class SigmoidBeliefNet(nn.Module):
                 raise ValueError(f"{name}[{l}]: expected {layers[0].shape[0]} rows like {name}[0], got {describe(x)}")
         return list(layers)
 
+    def _check_visible(self, v, name="v") -> torch.Tensor:
+        """``v`` (B, n_v) with the model's dtype and device (the data of every method that takes it)."""
+        return check_like(name, check_tensor(name, v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()),
+                          "the model's parameters")
+
     # ----- conditionals --------------------------------------------------------------------
     def logits(self, l: int, upper: torch.Tensor) -> torch.Tensor:
         """The top-down input to layer ``l`` from the layer above: ``upper W[l]ᵀ + b[l]``, (B, n_l), the
@@ -263,7 +268,7 @@ class SigmoidBeliefNet(nn.Module):
         ``log p(x_l) = logsumexp_{x_{l+1}} [log p(x_l | x_{l+1}) + log p(x_{l+1})]`` over the ``2**n``
         states of each hidden layer (each at most 24 units, two adjacent ones at most 24 together).
         Lecture 10 §1 and §3."""
-        v = check_like("v", check_tensor("v", v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()), "the model's parameters")
+        v = self._check_visible(v)
         if self.n_layers == 0:
             return self.log_prior(v, log_z=log_z)
         for l in range(1, self.n_layers):
@@ -286,7 +291,7 @@ class SigmoidBeliefNet(nn.Module):
         """The exact posterior over all hidden units together: ``states`` (one (S, n_l) tensor per hidden
         layer, every joint state once) and ``probs`` (B, S) with ``probs[b, s] = p(h = s | v_b)``.  At
         most 24 hidden units in all.  Lecture 10 §1 (explaining away) and §2."""
-        v = check_like("v", check_tensor("v", v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()), "the model's parameters")
+        v = self._check_visible(v)
         states = self.hidden_states(dtype=v.dtype, device=v.device)
         log_joint = self.log_joint(self._pair_with_states(v, states), log_z=log_z).reshape(v.shape[0], len(states[0]))
         return states, torch.softmax(log_joint, 1)
@@ -405,16 +410,12 @@ class HelmholtzMachine(nn.Module):
     def _recognition_probs(self, l, lower):
         return torch.addmm(self.r[l], lower, self.R[l].T).sigmoid()
 
-    def _check_visible(self, v, name="v") -> torch.Tensor:
-        return check_like(name, check_tensor(name, v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()),
-                          "the model's parameters")
-
     @torch.no_grad()
     def recognise(self, v: torch.Tensor, *, sample: bool = True, generator=None) -> list[torch.Tensor]:
         """The up pass ``[v, x_1, ..., x_L]``: each layer drawn from ``q(x_{l+1} | x_l)`` (or, with
         ``sample=False``, its probabilities fed to the next layer -- the deterministic up pass).
         Lecture 10 §4–5."""
-        self._check_visible(v)
+        self.generative._check_visible(v)
         check_bool("sample", sample)
         check_generator("generator", generator, like=v)
         layers = [v]
@@ -438,7 +439,7 @@ class HelmholtzMachine(nn.Module):
         ``n_samples`` up passes per row, or -- with ``n_samples=None`` -- exact, by enumerating the
         hidden layers (small nets).  With an RBM prior ``log_z`` is its ``log Z`` (exact if None).
         The gap is ``KL(q(h | v) ‖ p(h | v))``.  Lecture 10 §4–5."""
-        self._check_visible(v)
+        self.generative._check_visible(v)
         if self.generative.prior is not None and log_z is None:
             log_z = self.generative.prior.log_partition()
         if not self.R:                                   # no hidden layer: the bound is log p(v) itself
@@ -484,7 +485,7 @@ def wake_sleep_step(machine: HelmholtzMachine, v: torch.Tensor, *, lr: float = 0
       the recognition delta rule ``ΔR[l] ∝ (x_{l+1} − q_{l+1}) x_lᵀ``.
     """
     _check_wake_sleep(machine, lr, n_sweeps)
-    if machine._check_visible(v).shape[0] == 0:
+    if machine.generative._check_visible(v).shape[0] == 0:
         raise ValueError(f"v: expected at least one row (a batch of data), got {describe(v)}")
     model = machine.generative
     wake = machine.recognise(v, generator=generator)
@@ -515,7 +516,7 @@ def train_wake_sleep(machine: HelmholtzMachine, data: torch.Tensor, *, epochs: i
     :func:`energylab.train.batches`) for ``epochs`` epochs; ``callback(epoch, machine)`` after each.
     Lecture 10 §5."""
     _check_wake_sleep(machine, lr, n_sweeps)
-    if machine._check_visible(data, "data").shape[0] == 0:
+    if machine.generative._check_visible(data, "data").shape[0] == 0:
         raise ValueError(f"data: expected at least one row to train on, got {describe(data)}")
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
