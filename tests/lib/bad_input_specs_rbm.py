@@ -54,11 +54,11 @@ SPECS: dict = {
                                      n_visible=I(6), n_hidden=I(4), weight_scale=F(0.01, zero_ok=True), generator=gen,
                                      dtype=Dt(D), device=Dev()),
     "energylab.models.rbm.RBM.visible_input": Spec(lambda v: (RBM.visible_input(v), GRBM.visible_input(v)),
-                                                   v=T(XV, like=True, inf_ok=True),
+                                                   v=T(XV, like=True),
                                                    note="both layers of the course: v (Bernoulli), v / sigma"),
     "energylab.models.rbm.RBM.bias_input": Spec(lambda v, b: (RBM.bias_input(v, b), GRBM.bias_input(v, b)),
-                                                v=T(XV, like=True, inf_ok=True),
-                                                b=T(torch.zeros(6, dtype=D), like=True, ndim=False, inf_ok=True,
+                                                v=T(XV, like=True),
+                                                b=T(torch.zeros(6, dtype=D), like=True, ndim=False,
                                                     bad={"(2, 6) per-row biases for 3 rows": torch.zeros(2, 6, dtype=D)}),
                                                 note="-dE/db: v (Bernoulli: b does not enter), (v - b) / sigma^2"),
     "energylab.models.rbm.RBM.visible_mean": Spec(lambda h: (RBM.visible_mean(h), GRBM.visible_mean(h)),
@@ -66,7 +66,7 @@ SPECS: dict = {
                                                   note="the base class defines the interface; both subclasses walked"),
     "energylab.models.rbm.RBM.statistics": Spec(lambda v, probs, weights, biases: RBM.statistics(v, probs, weights,
                                                                                                 biases=biases),
-                                                v=T(V, like=True, inf_ok=True, aka=("probs",)), probs=rows_of(PROBS),
+                                                v=T(V, like=True, aka=("probs",)), probs=rows_of(PROBS),
                                                 weights=rows_of(WEIGHTS, last=False),
                                                 biases=Raw(None, bad={"a string": "b", "b with 2 rows for 3": rbm_mod.Biases(
                                                     torch.zeros(2, 6, dtype=D), torch.zeros(4, dtype=D))})),
@@ -76,12 +76,11 @@ SPECS: dict = {
                                              note="the result is the updated model (NaN in, NaN parameters out)"),
     "energylab.models.rbm.BernoulliRBM.annealing_path": Spec(lambda base_bias: RBM.annealing_path(base_bias),
                                                              base_bias=T(torch.zeros(6, dtype=D), like=True,
-                                                                         inf_ok=True, empty=None),
-                                                             note="an infinite bias is a unit that is always on/off"),
+                                                                         empty=None)),
     "energylab.models.rbm.RBMAnnealingPath": Spec(lambda rbm, base_bias: rbm_mod.RBMAnnealingPath(rbm, base_bias),
                                                   rbm=O(RBM, bad={"a Gaussian RBM": GRBM}),
                                                   base_bias=T(torch.zeros(6, dtype=D), like=True, aka=("rbm",),
-                                                              inf_ok=True, empty=None)),
+                                                              empty=None)),
     "energylab.models.rbm.RBMAnnealingPath.sample_base": Spec(lambda n_runs, generator: PATH.sample_base(
                                                                   n_runs, generator=generator),
                                                               n_runs=I(3), generator=gen),
@@ -89,7 +88,8 @@ SPECS: dict = {
                                                               v=T(V, like=True), beta=P(0.5)),
     "energylab.models.rbm.RBMAnnealingPath.transition": Spec(lambda v, beta, generator: PATH.transition(
                                                                  v, beta, generator=generator),
-                                                             v=T(V, like=True, inf_ok=True), beta=P(0.5), generator=gen),
+                                                             v=T(V, like=True, inf_ok=True), beta=P(0.5), generator=gen,
+                                                             note="sigmoid(±inf) is the right limit"),
 }
 
 # ----- conditional RBMs (Lecture 9) -----
@@ -113,13 +113,14 @@ def _crbm_grad_bad():
 
 
 SPECS.update({
-    "energylab.models.crbm.ConditionalRBM.biases": Spec(lambda x: CRBM.biases(x), x=T(CX, like=True, inf_ok=True)),
+    "energylab.models.crbm.ConditionalRBM.biases": Spec(lambda x: CRBM.biases(x), x=T(CX, like=True)),
     "energylab.models.crbm.ConditionalRBM.energy": Spec(lambda y, h, x: CRBM.energy(y, h, x),
                                                         y=T(CY, like=True, empty=None), h=rows_of(CH),
                                                         x=rows_of(CX)),
     "energylab.models.crbm.ConditionalRBM.output_probs": Spec(lambda h, x: CRBM.output_probs(h, x),
                                                               h=T(CH, like=True, empty=None, inf_ok=True),
-                                                              x=rows_of(CX, inf_ok=True, empty=None)),
+                                                              x=rows_of(CX, empty=None),
+                                                              note="sigmoid(±inf) is the right limit"),
     "energylab.models.crbm.ConditionalRBM.log_partition": Spec(lambda x: CRBM.log_partition(x), x=T(CX, like=True)),
     "energylab.models.crbm.ConditionalRBM.from_joint": Spec(lambda rbm, n_inputs: crbm_mod.ConditionalRBM.from_joint(
                                                                 rbm, n_inputs),
@@ -127,7 +128,7 @@ SPECS.update({
                                                             n_inputs=I(2, maximum=5)),
     "energylab.models.crbm.ConditionalRBM.sample": Spec(lambda x, n_sweeps, generator: CRBM.sample(
                                                             x, n_sweeps, generator=generator),
-                                                        x=T(CX, like=True, inf_ok=True), n_sweeps=I(2, minimum=0),
+                                                        x=T(CX, like=True), n_sweeps=I(2, minimum=0),
                                                         generator=gen),
     "energylab.models.crbm.ConditionalRBM.predict": Spec(lambda x, method, n_sweeps, n_restarts, beta_range, generator:
                                                          CRBM.predict(x, method=method, n_sweeps=n_sweeps,
@@ -226,7 +227,7 @@ SPECS.update({
                                                                 dtype=Dt(D), device=Dev()),
     "energylab.models.sbn.SigmoidBeliefNet.logits": Spec(lambda l, upper: SBN_.logits(l, upper),
                                                          l=I(1, minimum=0, maximum=1, aka=("upper",)),
-                                                         upper=T(SBN_LAYERS[2], like=True, inf_ok=True)),
+                                                         upper=T(SBN_LAYERS[2], like=True)),
     "energylab.models.sbn.SigmoidBeliefNet.log_prior": Spec(lambda top, log_z: SBN_P.log_prior(top, log_z=log_z),
                                                             top=T(SBN_LAYERS[2], like=True), log_z=log_z_arg(),
                                                             note="with an RBM prior, so that log_z counts"),
@@ -253,10 +254,11 @@ SPECS.update({
                                                   device=Dev()),
     "energylab.models.sbn.HelmholtzMachine.recognition_probs": Spec(lambda l, lower: HM.recognition_probs(l, lower),
                                                                     l=I(0, minimum=0, maximum=1, aka=("lower",)),
-                                                                    lower=T(V4, like=True, inf_ok=True)),
+                                                                    lower=T(V4, like=True, inf_ok=True),
+                                                                    note="sigmoid(±inf) is the right limit"),
     "energylab.models.sbn.HelmholtzMachine.recognise": Spec(lambda v, sample, generator: HM.recognise(
                                                                 v, sample=sample, generator=generator),
-                                                            v=T(V4, like=True, inf_ok=True), sample=B(True),
+                                                            v=T(V4, like=True), sample=B(True),
                                                             generator=gen),
     "energylab.models.sbn.HelmholtzMachine.log_recognition": Spec(lambda layers: HM.log_recognition(layers),
                                                                   layers=layers()),
