@@ -81,6 +81,14 @@ def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
     return value
 
 
+def check_index(name: str, value, size: int, *, what: str = "an index") -> int:
+    """Check that ``value`` is an int (not a bool) in ``[0, size)``: ``what`` into ``size`` things
+    (a layer, a unit).  Added by the RBM/SBN walk (issue 18)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < size:
+        raise ValueError(f"{name}: expected {what} in [0, {size - 1}], got {describe(value)}")
+    return value
+
+
 def check_positive_float(name: str, value, *, allow_zero: bool = False) -> float:
     """Check that ``value`` is a finite real number > 0 (or >= 0 with ``allow_zero``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -45,8 +45,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import (check_generator, check_like, check_positive_float, check_positive_int, check_rows, check_tensor,
-                       describe)
+from .._checks import (check_generator, check_like, check_positive_float, check_positive_int, check_rows,
+                       check_same_shape, check_tensor, describe)
 from ..inference import exhaustive_argmin
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
@@ -239,13 +239,22 @@ class ConditionalRBM(nn.Module):
         lowers ``F``) until no single flip helps: their answer is always a local minimum of ``F``.
         """
         n = self._check(x=x)
+        if not bool(torch.isfinite(x).all()):            # the answer is discrete: a NaN would vanish in it
+            raise ValueError(f"x: expected finite inputs, got {describe(x)} with non-finite entries")
         if method == "auto":
             method = "exhaustive" if self.n_outputs <= _MAX_EXHAUSTIVE_OUTPUTS else "anneal"
         if method not in _PREDICTION_METHODS:
             raise ValueError(f"method: expected 'auto' or one of {_PREDICTION_METHODS}, got {describe(method)}")
         check_positive_int("n_sweeps", n_sweeps)
         check_positive_int("n_restarts", n_restarts)
+        if (not isinstance(beta_range, tuple) or len(beta_range) != 2
+                or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in beta_range)
+                or not 0 < beta_range[0] <= beta_range[1] < math.inf):
+            raise ValueError(f"beta_range: expected (beta_start, beta_end) with 0 < start <= end < inf, "
+                             f"got {describe(beta_range)}")
         check_generator("generator", generator, like=x)
+        if n == 0:
+            return x.new_zeros(0, self.n_outputs)
         if method == "exhaustive":
             if self.n_outputs > MAX_ENUMERATED_UNITS:
                 raise ValueError(f"method: 'exhaustive' enumerates 2**n_outputs outputs; expected at most "
@@ -259,10 +268,6 @@ class ConditionalRBM(nn.Module):
             for _ in range(n_sweeps):
                 mu = torch.sigmoid(torch.addmm(b, torch.sigmoid(torch.addmm(c, mu, self.W)), self.W.T))
             return self._descend((mu > 0.5).to(x.dtype), b, c)
-        if (not isinstance(beta_range, tuple) or len(beta_range) != 2
-                or not 0 < beta_range[0] <= beta_range[1] < math.inf):
-            raise ValueError(f"beta_range: expected (beta_start, beta_end) with 0 < start <= end < inf, "
-                             f"got {describe(beta_range)}")
         b, c = b.repeat(n_restarts, 1), c.repeat(n_restarts, 1)          # run r of row i is row r * n + i
         y = sample_bernoulli(torch.sigmoid(b), generator=generator)
         for beta in torch.logspace(math.log10(beta_range[0]), math.log10(beta_range[1]), n_sweeps).tolist():
@@ -310,7 +315,9 @@ class ConditionalRBM(nn.Module):
                   \Delta c = \textstyle\sum_r \Delta\hat c_r, \quad \Delta B = x^\top \Delta\hat c.
 
         Lecture 9 §3."""
-        self._check(y=y, x=x)
+        n = self._check(y=y, x=x)
+        if chains is not None:
+            self._check_chains(chains, n)
         biases = self.biases(x)
         if chains is None:
             grad, _ = cdiv.cd_gradient(self.rbm, y, n_sweeps, biases=biases, generator=generator)
@@ -319,10 +326,31 @@ class ConditionalRBM(nn.Module):
         return CRBMGradient(grad.W, grad.b.sum(0), grad.c.sum(0),
                             None if self.A is None else x.T @ grad.b, x.T @ grad.c)
 
-    @torch.no_grad()
+    def _check_chains(self, chains, n: int) -> None:
+        """PCD chains with one hidden state per row (n of them)."""
+        if not isinstance(chains, cdiv.PersistentChains):
+            raise TypeError(f"chains: expected PersistentChains or None, got {describe(chains)}")
+        self.rbm.check_hidden(chains.hidden, "chains.hidden")
+        if chains.hidden.shape[0] != n:
+            raise ValueError(f"chains: expected one chain per training example ({n} rows), "
+                             f"got {describe(chains.hidden)}")
+
     def ascend_(self, grad: CRBMGradient, lr: float, weight_decay: float = 0.0) -> None:
         """``θ += lr · (Δθ − weight_decay · θ)`` for every parameter (no decay on the biases).
         Library only: the update of :func:`train_crbm`."""
+        if not isinstance(grad, CRBMGradient):
+            raise TypeError(f"grad: expected a CRBMGradient (from gradient()), got {describe(grad)}")
+        for name in CRBMGradient._fields:
+            param, step = getattr(self, name), getattr(grad, name)
+            if param is None and step is not None:
+                raise ValueError(f"grad.{name}: expected None (the model has no {name}), got {describe(step)}")
+            if param is not None:
+                check_same_shape(f"grad.{name}", step, param, f"the model's {name}")
+        self._ascend(grad, check_positive_float("lr", lr), check_positive_float("weight_decay", weight_decay,
+                                                                                allow_zero=True))
+
+    @torch.no_grad()
+    def _ascend(self, grad, lr, weight_decay):
         for param, step, decay in ((self.W, grad.W, weight_decay), (self.b, grad.b, 0.0), (self.c, grad.c, 0.0),
                                    (self.A, grad.A, weight_decay), (self.B, grad.B, weight_decay)):
             if param is not None:
@@ -366,14 +394,12 @@ def train_crbm(crbm: ConditionalRBM, y: torch.Tensor, x: torch.Tensor, *, method
     check_generator("generator", generator, like=y)
     if method == "pcd":
         chains = chains if chains is not None else cdiv.PersistentChains(crbm.rbm, n)
-        crbm.rbm.check_hidden(chains.hidden, "chains.hidden")
-        if chains.hidden.shape[0] != n:
-            raise ValueError(f"chains: expected one chain per training example ({n}), got {describe(chains.hidden)}")
+        crbm._check_chains(chains, n)
     index = torch.arange(n, device=y.device)
     for epoch in range(epochs):
         for yb, xb, ib in batches((y, x, index), batch_size, shuffle=shuffle, generator=generator):
             rows = None if method == "cd" else cdiv.PersistentChains(crbm.rbm, len(ib), hidden=chains.hidden[ib])
-            crbm.ascend_(crbm.gradient(yb, xb, n_sweeps, chains=rows, generator=generator), lr, weight_decay)
+            crbm._ascend(crbm.gradient(yb, xb, n_sweeps, chains=rows, generator=generator), lr, weight_decay)
             if rows is not None:
                 chains.hidden[ib] = rows.hidden
         if callback is not None:

@@ -48,7 +48,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float,
-                       check_positive_int, check_tensor, describe)
+                       check_positive_int, check_probability, check_tensor, describe)
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
 
@@ -89,11 +89,13 @@ class RBM(nn.Module):
     ``c`` (n_h,); the hidden conditional; block Gibbs; the weighted sufficient statistics
     that CD/PCD ascend; the exact ``log Z`` over the hidden layer.
 
-    A subclass defines its visible layer with five methods: :meth:`visible_input` (what the
-    visible layer sends up), :meth:`bias_input` (``-∂E/∂b``), :meth:`visible_mean`,
-    :meth:`sample_visible` and :meth:`free_energy`, plus ``_log_z_over_hidden`` for the exact
-    partition function.  :class:`BernoulliRBM` and :class:`GaussianBernoulliRBM` are the two
-    of the course; conditional RBMs, DBN layers and DBMs build on the same methods.
+    A subclass defines its visible layer with five methods: ``_visible_input`` (what the
+    visible layer sends up, :meth:`visible_input`), ``_bias_input`` (``-∂E/∂b``, :meth:`bias_input`),
+    :meth:`visible_mean`, :meth:`sample_visible` and :meth:`free_energy`, plus ``_log_z_over_hidden``
+    for the exact partition function.  (The two private ones run unchecked inside every Gibbs
+    and CD step; their public versions check their arguments first.)  :class:`BernoulliRBM` and
+    :class:`GaussianBernoulliRBM` are the two of the course; conditional RBMs, DBN layers and DBMs
+    build on the same methods.
     """
 
     def __init__(self, n_visible, n_hidden, *, weight_scale, generator, dtype, device):
@@ -128,12 +130,27 @@ class RBM(nn.Module):
             return Biases(self.b, self.c)
         if not isinstance(biases, tuple) or len(biases) != 2:
             raise TypeError(f"biases: expected Biases(b, c), got {describe(biases)}")
-        for name, value, size in (("biases.b", biases[0], self.n_visible), ("biases.c", biases[1], self.n_hidden)):
-            check_like(name, check_tensor(name, value, ndim=(1, 2), last_dim=size), self.W, "the model's parameters")
-            if value.dim() == 2 and rows is not None and value.shape[0] != rows:
-                raise ValueError(f"{name}: expected ({size},) or ({rows}, {size}) (one row per example), "
-                                 f"got {describe(value)}")
+        self._check_bias("biases.b", biases[0], self.n_visible, rows)
+        self._check_bias("biases.c", biases[1], self.n_hidden, rows)
         return Biases(*biases)
+
+    def _check_bias(self, name, value, size, rows):
+        """A bias (size,) shared by every row, or (rows, size), one per row; the model's dtype and device."""
+        check_like(name, check_tensor(name, value, ndim=(1, 2), last_dim=size), self.W, "the model's parameters")
+        if value.dim() == 2 and rows is not None and value.shape[0] != rows:
+            raise ValueError(f"{name}: expected ({size},) or ({rows}, {size}) (one row per example), "
+                             f"got {describe(value)}")
+        return value
+
+    def _check_statistics(self, v, probs, weights) -> int:
+        """``v`` (R, n_v), ``probs`` (R, n_h) and ``weights`` (R,) with the model's dtype and device; returns R."""
+        n = self.check_visible(v).shape[0]
+        self.check_hidden(probs, "probs")
+        check_like("weights", check_tensor("weights", weights, ndim=1), self.W, "the model's parameters")
+        for name, value in (("probs", probs), ("weights", weights)):
+            if value.shape[0] != n:
+                raise ValueError(f"{name}: expected {n} rows like v, got {describe(value)}")
+        return n
 
     def _resolve(self, biases, rows_like):
         """The model's ``(b, c)`` when ``biases`` is None (the fast, common case), else checked ones."""
@@ -149,13 +166,20 @@ class RBM(nn.Module):
 
     # ----- the visible layer (defined by subclasses) ------------------------------
     def visible_input(self, v: torch.Tensor) -> torch.Tensor:
-        """What the visible layer sends up to the hidden units: ``v`` (Bernoulli) or ``v / σ`` (Gaussian).
-        Lecture 8 §1–2 (the statistics CD ascends)."""
-        return v
+        """What the visible layer sends up to the hidden units: ``v`` (Bernoulli) or ``v / σ`` (Gaussian),
+        (B, n_v).  Lecture 8 §1–2 (the statistics CD ascends)."""
+        return self._visible_input(self.check_visible(v))
 
     def bias_input(self, v: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """``-∂E/∂b`` at ``v``: ``v`` (Bernoulli) or ``(v - b) / σ²`` (Gaussian).
-        Lecture 8 §1–2 (the statistics CD ascends)."""
+        """``-∂E/∂b`` at ``v`` for visible biases ``b`` (n_v,) or (B, n_v): ``v`` (Bernoulli) or
+        ``(v - b) / σ²`` (Gaussian), (B, n_v).  Lecture 8 §1–2 (the statistics CD ascends)."""
+        self._check_bias("b", b, self.n_visible, self.check_visible(v).shape[0])
+        return self._bias_input(v, b)
+
+    def _visible_input(self, v):
+        return v
+
+    def _bias_input(self, v, b):
         return v
 
     def visible_mean(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
@@ -178,7 +202,7 @@ class RBM(nn.Module):
     def hidden_probs(self, v: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``p(h_j = 1 | v) = σ(c_j + visible_input(v)^T W_:j)``, shape (B, n_h).  Lecture 8 §1."""
         c = self._hidden_bias(biases, self.check_visible(v))
-        return torch.addmm(c, self.visible_input(v), self.W).sigmoid_()
+        return torch.addmm(c, self._visible_input(v), self.W).sigmoid_()
 
     def sample_hidden(self, v: torch.Tensor, *, biases: Biases | None = None, generator=None) -> torch.Tensor:
         """``h ~ p(h | v)``, shape (B, n_h).  Lecture 8 §4."""
@@ -222,22 +246,32 @@ class RBM(nn.Module):
         ``W: vᵀ diag(w) probs``, ``b: wᵀ v``, ``c: wᵀ probs``.  With per-row ``biases`` (R, ·)
         the ``b`` and ``c`` entries stay per row, ``w_r · (-∂E/∂b_r)``, shape (R, ·).
         Lecture 8 §2; :mod:`energylab.train.contrastive_divergence` builds CD and PCD on it."""
-        b, c = self.check_biases(biases, v.shape[0])
-        stat_W = self.visible_input(v).T @ (probs * weights[:, None])
+        n = self._check_statistics(v, probs, weights)
+        return self._statistics(v, probs, weights, self.check_biases(biases, n))
+
+    def _statistics(self, v, probs, weights, biases=None) -> RBMGradient:
+        """:meth:`statistics` unchecked (the CD/PCD loops check their arguments once)."""
+        b, c = self._resolve(biases, v)
+        stat_W = self._visible_input(v).T @ (probs * weights[:, None])
         if b.dim() == 2 or c.dim() == 2:
-            stat_b = weights[:, None] * self.bias_input(v, b)
+            stat_b = weights[:, None] * self._bias_input(v, b)
             stat_c = weights[:, None] * probs
             return RBMGradient(stat_W, stat_b if b.dim() == 2 else stat_b.sum(0),
                                stat_c if c.dim() == 2 else stat_c.sum(0))
-        return RBMGradient(stat_W, weights @ self.bias_input(v, b), weights @ probs)
+        return RBMGradient(stat_W, weights @ self._bias_input(v, b), weights @ probs)
 
-    @torch.no_grad()
     def ascend_(self, v: torch.Tensor, probs: torch.Tensor, weights: torch.Tensor) -> None:
         """``θ += statistics(v, probs, weights)`` in place, with the model's own biases (the
         update of :func:`energylab.train.train_rbm`; fold the learning rate into ``weights``).
         Library only: the in-place update of train_rbm (Lecture 8 §2)."""
-        self.b.addmv_(self.bias_input(v, self.b).T, weights)  # before W: the Gaussian b-statistic reads b
-        self.W.addmm_(self.visible_input(v).T, probs * weights[:, None])
+        self._check_statistics(v, probs, weights)
+        self._ascend(v, probs, weights)
+
+    @torch.no_grad()
+    def _ascend(self, v, probs, weights) -> None:
+        """:meth:`ascend_` unchecked (train_rbm's step)."""
+        self.b.addmv_(self._bias_input(v, self.b).T, weights)  # before W: the Gaussian b-statistic reads b
+        self.W.addmm_(self._visible_input(v).T, probs * weights[:, None])
         self.c.addmv_(probs.T, weights)
 
     # ----- the partition function ---------------------------------------------------------
@@ -366,9 +400,7 @@ class BernoulliRBM(RBM):
         """The AIS path from the base-rate model with visible biases ``base_bias`` (default 0,
         see :func:`base_rate_bias`) to this RBM; give it to
         :func:`energylab.samplers.ais_log_partition`.  Lecture 8 §2 and §5."""
-        base = torch.zeros_like(self.b) if base_bias is None else \
-            check_tensor("base_bias", base_bias, ndim=1, last_dim=self.n_visible).to(self.b)
-        return RBMAnnealingPath(self, base.detach())
+        return RBMAnnealingPath(self, torch.zeros_like(self.b) if base_bias is None else base_bias)
 
 
 class GaussianBernoulliRBM(RBM):
@@ -389,13 +421,11 @@ class GaussianBernoulliRBM(RBM):
             raise ValueError(f"sigma: expected positive widths, got {describe(sigma)}")
         self.register_buffer("sigma", sigma)
 
-    def visible_input(self, v):
-        """``v / σ``: what the Gaussian visible layer sends up.  Lecture 8 §6."""
-        return v / self.sigma
+    def _visible_input(self, v):
+        return v / self.sigma                       # what the Gaussian visible layer sends up (Lecture 8 §6)
 
-    def bias_input(self, v, b):
-        """``-∂E/∂b = (v - b) / σ²``.  Lecture 8 §6."""
-        return (v - b) / self.sigma**2
+    def _bias_input(self, v, b):
+        return (v - b) / self.sigma**2              # -dE/db (Lecture 8 §6)
 
     def energy(self, v: torch.Tensor, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``E(v, h) = Σ_i (v_i - b_i)² / 2σ_i² - (v/σ)^T W h - c^T h``, shape (B,).  Lecture 8 §6."""
@@ -404,7 +434,7 @@ class GaussianBernoulliRBM(RBM):
             raise ValueError(f"h: expected {v.shape[0]} rows like v, got {describe(h)}")
         b, c = self.check_biases(biases, v.shape[0])
         quad = (((v - b) / self.sigma) ** 2).sum(-1) / 2
-        return quad - ((self.visible_input(v) @ self.W) * h).sum(-1) - _dot(h, c)
+        return quad - ((self._visible_input(v) @ self.W) * h).sum(-1) - _dot(h, c)
 
     def visible_mean(self, h: torch.Tensor, *, biases: Biases | None = None) -> torch.Tensor:
         """``E[v | h] = b + σ ⊙ (W h)``, shape (B, n_v).  Lecture 8 §6."""
@@ -422,7 +452,7 @@ class GaussianBernoulliRBM(RBM):
         """``F(v) = Σ_i (v_i - b_i)² / 2σ_i² - Σ_j softplus(c_j + (v/σ)^T W_:j)``.  Lecture 8 §6."""
         b, c = self._resolve(biases, self.check_visible(v))
         quad = (((v - b) / self.sigma) ** 2).sum(-1) / 2
-        return quad - F.softplus(torch.addmm(c, self.visible_input(v), self.W)).sum(-1)
+        return quad - F.softplus(torch.addmm(c, self._visible_input(v), self.W)).sum(-1)
 
     def _log_z_over_hidden(self, h, biases):
         # the Gaussian integral over v: c.h + (b/sigma).(W h) + |W h|^2 / 2 + sum_i log(sqrt(2 pi) sigma_i)
@@ -463,10 +493,20 @@ class RBMAnnealingPath:
     def __init__(self, rbm: BernoulliRBM, base_bias: torch.Tensor):
         if not isinstance(rbm, BernoulliRBM):
             raise TypeError(f"rbm: expected a BernoulliRBM, got {describe(rbm)}")
-        self.rbm, self.base_bias = rbm, base_bias
+        check_like("base_bias", check_tensor("base_bias", base_bias, ndim=1, last_dim=rbm.n_visible), rbm.W,
+                   "the RBM's parameters")
+        self.rbm, self.base_bias = rbm, base_bias.detach()
+
+    def _check(self, v, beta) -> None:
+        """Called at every step of AIS: shape, dtype and device (like ``base_bias``, which has the RBM's)
+        and a number in [0, 1]; no value scans."""
+        check_like("v", check_tensor("v", v, ndim=2, last_dim=len(self.base_bias)), self.base_bias,
+                   "the RBM's parameters")
+        check_probability("beta", beta)
 
     def sample_base(self, n_runs: int, *, generator=None) -> torch.Tensor:
         """``n_runs`` exact draws from the base-rate model, (n_runs, n_v).  Lecture 8 §2, §5."""
+        check_positive_int("n_runs", n_runs)
         return sample_bernoulli(torch.sigmoid(self.base_bias).expand(n_runs, -1), generator=generator)
 
     def log_z_base(self) -> float:
@@ -475,12 +515,14 @@ class RBMAnnealingPath:
 
     def log_density(self, v: torch.Tensor, beta: float) -> torch.Tensor:
         """``log p*_β(v)``, shape (n_runs,).  Lecture 8 §2, §5."""
+        self._check(v, beta)
         rbm = self.rbm
         pre = torch.addmm(rbm.c, v, rbm.W)
         return (1 - beta) * (v @ self.base_bias) + beta * (v @ rbm.b) + F.softplus(beta * pre).sum(-1)
 
     def transition(self, v: torch.Tensor, beta: float, *, generator=None) -> torch.Tensor:
         """One block-Gibbs sweep that leaves ``p_β`` invariant.  Lecture 8 §2, §5."""
+        self._check(v, beta)
         rbm = self.rbm
         h = sample_bernoulli(torch.sigmoid(beta * torch.addmm(rbm.c, v, rbm.W)), generator=generator)
         return sample_bernoulli(torch.sigmoid((1 - beta) * self.base_bias + beta * torch.addmm(rbm.b, h, rbm.W.T)),

@@ -47,8 +47,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import (check_device, check_dtype, check_generator, check_like, check_positive_float, check_positive_int,
-                       check_tensor, describe)
+from .._checks import (check_bool, check_callable, check_device, check_dtype, check_generator, check_index, check_like,
+                       check_log_z, check_positive_float, check_positive_int, check_same_shape, check_tensor, describe)
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
 from ..train import contrastive_divergence as cdiv   # the module, not its names: it imports models.rbm
@@ -82,14 +82,33 @@ def delta_rule(x: torch.Tensor, parents: torch.Tensor, W: torch.Tensor, b: torch
     the gradient of ``Σ_r w_r log p(x_r | parents_r)`` (per-row ``weights`` ``w`` (R,), default ``1/R``:
     the mean).  ``x`` (R, n_out), ``parents`` (R, n_in), ``W`` (n_out, n_in), ``b`` (n_out,).
     The generative and the recognition weights of wake–sleep both learn by it.  Lecture 10 §2 and §5."""
-    check_tensor("x", x, ndim=2)
-    check_tensor("parents", parents, ndim=2)
-    if W.shape != (x.shape[1], parents.shape[1]) or b.shape != (x.shape[1],):
-        raise ValueError(f"W, b: expected shapes {(x.shape[1], parents.shape[1])} and {(x.shape[1],)} for "
-                         f"x {tuple(x.shape)} and parents {tuple(parents.shape)}, got {describe(W)} and "
-                         f"{describe(b)}")
+    n = check_tensor("x", x, ndim=2).shape[0]
+    if n == 0:
+        raise ValueError(f"x: expected at least one row, got {describe(x)}")
+    for name, value, shape in (("parents", parents, (n, None)), ("W", W, (x.shape[1], None)), ("b", b, (x.shape[1],))):
+        check_like(name, check_tensor(name, value, ndim=len(shape)), x, "x")
+        if value.shape[0] != shape[0]:
+            raise ValueError(f"{name}: expected first dimension {shape[0]} for x {tuple(x.shape)}, "
+                             f"got {describe(value)}")
+    if W.shape[1] != parents.shape[1]:
+        raise ValueError(f"W: expected shape {(x.shape[1], parents.shape[1])} for parents {tuple(parents.shape)}, "
+                         f"got {describe(W)}")
+    return _delta_rule(x, parents, W, b, _row_weights(weights, x))
+
+
+def _row_weights(weights, like: torch.Tensor) -> torch.Tensor:
+    """Per-row ``weights`` (R,) checked against the rows of ``like``, or ``1/R`` each (the mean)."""
+    n = like.shape[0]
     if weights is None:
-        weights = torch.full((x.shape[0],), 1.0 / x.shape[0], dtype=x.dtype, device=x.device)
+        return torch.full((n,), 1.0 / n, dtype=like.dtype, device=like.device)
+    check_like("weights", check_tensor("weights", weights, ndim=1), like, "the layers")
+    if weights.shape[0] != n:
+        raise ValueError(f"weights: expected one weight per row ({n},), got {describe(weights)}")
+    return weights
+
+
+def _delta_rule(x, parents, W, b, weights):
+    """:func:`delta_rule` unchecked, with the weights given."""
     error = (x - torch.sigmoid(torch.addmm(b, parents, W.T))) * weights[:, None]  # (R, n_out)
     return error.T @ parents, error.sum(0)
 
@@ -136,6 +155,7 @@ class SigmoidBeliefNet(nn.Module):
             if prior.n_visible != self.sizes[-1]:
                 raise ValueError(f"prior: expected an RBM with {self.sizes[-1]} visible units (the top layer), "
                                  f"got n_visible={prior.n_visible}")
+            check_like("prior", prior.W, torch.empty(0, dtype=dtype, device=device), "dtype= and device=")
         self.W = nn.ParameterList([
             nn.Parameter(torch.randn(lower, upper, generator=generator, dtype=dtype, device=device) * weight_scale)
             for lower, upper in zip(self.sizes[:-1], self.sizes[1:])])
@@ -160,19 +180,43 @@ class SigmoidBeliefNet(nn.Module):
                 raise ValueError(f"{name}[{l}]: expected {layers[0].shape[0]} rows like {name}[0], got {describe(x)}")
         return list(layers)
 
+    def _check_visible(self, v, name="v") -> torch.Tensor:
+        """``v`` (B, n_v) with the model's dtype and device (the data of every method that takes it)."""
+        return check_like(name, check_tensor(name, v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()),
+                          "the model's parameters")
+
     # ----- conditionals --------------------------------------------------------------------
     def logits(self, l: int, upper: torch.Tensor) -> torch.Tensor:
         """The top-down input to layer ``l`` from the layer above: ``upper W[l]ᵀ + b[l]``, (B, n_l), the
         logits of ``p(x_l | x_{l+1})``.  Lecture 10 §1."""
+        check_index("l", l, self.n_layers, what="a directed layer")
+        check_like("upper", check_tensor("upper", upper, ndim=2, last_dim=self.sizes[l + 1]), self.W[l],
+                   "the model's parameters")
+        return self._logits(l, upper)
+
+    def _logits(self, l, upper):
         return torch.addmm(self.b[l], upper, self.W[l].T)
 
     def log_prior(self, top: torch.Tensor, *, log_z: torch.Tensor | float | None = None) -> torch.Tensor:
         """``log p(x_L)``, (B,): factorial ``Σ_j [x_j a_j − softplus(a_j)]``, or ``−F(x_L) − log Z`` for an
         RBM prior (exact ``log Z`` unless ``log_z`` is given, e.g. from AIS).  Lecture 10 §1 and §4."""
+        check_like("top", check_tensor("top", top, ndim=2, last_dim=self.sizes[-1]), next(self.parameters()),
+                   "the model's parameters")
+        self._check_log_z(log_z)
         if self.prior is None:
             return bernoulli_log_prob(top, self.top)
         log_z = self.prior.log_partition() if log_z is None else log_z
         return -self.prior.free_energy(top) - log_z
+
+    def _check_log_z(self, log_z) -> None:
+        """``log_z``: None, or -- for an RBM prior -- a number or a 0-dimensional tensor like the prior's."""
+        if log_z is None:
+            return
+        if self.prior is None:
+            raise ValueError(f"log_z: a factorial top is normalised (no log Z to give); expected None, "
+                             f"got {describe(log_z)}")
+        if isinstance(check_log_z("log_z", log_z), torch.Tensor):
+            check_like("log_z", log_z, self.prior.W, "the prior's parameters")
 
     def log_conditionals(self, layers) -> torch.Tensor:
         """``Σ_l log p(x_l | x_{l+1})`` over the directed layers, (B,).  Library only (the directed part of
@@ -180,7 +224,7 @@ class SigmoidBeliefNet(nn.Module):
         layers = self.check_layers(layers)
         total = torch.zeros(layers[0].shape[0], dtype=layers[0].dtype, device=layers[0].device)
         for l in range(self.n_layers):
-            total = total + bernoulli_log_prob(layers[l], self.logits(l, layers[l + 1]))
+            total = total + bernoulli_log_prob(layers[l], self._logits(l, layers[l + 1]))
         return total
 
     def log_joint(self, layers, *, log_z=None) -> torch.Tensor:
@@ -193,6 +237,7 @@ class SigmoidBeliefNet(nn.Module):
         """``n`` draws of the top layer: exact for a factorial top; ``n_sweeps`` block-Gibbs sweeps of the
         RBM prior from random states otherwise.  (n, n_L).  Lecture 10 §1 and §4."""
         check_positive_int("n", n)
+        check_positive_int("n_sweeps", n_sweeps)
         check_generator("generator", generator)
         if self.prior is None:
             return sample_bernoulli(torch.sigmoid(self.top).expand(n, -1), generator=generator)
@@ -209,7 +254,7 @@ class SigmoidBeliefNet(nn.Module):
         check_generator("generator", generator, like=top)
         layers = [top]
         for l in reversed(range(self.n_layers)):
-            layers.insert(0, sample_bernoulli(torch.sigmoid(self.logits(l, layers[0])), generator=generator))
+            layers.insert(0, sample_bernoulli(torch.sigmoid(self._logits(l, layers[0])), generator=generator))
         return layers
 
     def sample(self, n: int, *, n_sweeps: int = 1000, generator=None) -> list[torch.Tensor]:
@@ -223,7 +268,7 @@ class SigmoidBeliefNet(nn.Module):
         ``log p(x_l) = logsumexp_{x_{l+1}} [log p(x_l | x_{l+1}) + log p(x_{l+1})]`` over the ``2**n``
         states of each hidden layer (each at most 24 units, two adjacent ones at most 24 together).
         Lecture 10 §1 and §3."""
-        v = check_like("v", check_tensor("v", v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()), "the model's parameters")
+        v = self._check_visible(v)
         if self.n_layers == 0:
             return self.log_prior(v, log_z=log_z)
         for l in range(1, self.n_layers):
@@ -239,21 +284,22 @@ class SigmoidBeliefNet(nn.Module):
 
     def _log_conditional_table(self, l, lower, upper) -> torch.Tensor:
         """``log p(x_l = lower_a | x_{l+1} = upper_s)`` for every pair, (A, S)."""
-        logits = self.logits(l, upper)                                               # (S, n_l)
+        logits = self._logits(l, upper)                                              # (S, n_l)
         return lower @ logits.T - F.softplus(logits).sum(-1)
 
     def posterior(self, v: torch.Tensor, *, log_z=None) -> tuple[list[torch.Tensor], torch.Tensor]:
         """The exact posterior over all hidden units together: ``states`` (one (S, n_l) tensor per hidden
         layer, every joint state once) and ``probs`` (B, S) with ``probs[b, s] = p(h = s | v_b)``.  At
         most 24 hidden units in all.  Lecture 10 §1 (explaining away) and §2."""
-        v = check_like("v", check_tensor("v", v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()), "the model's parameters")
+        v = self._check_visible(v)
         states = self.hidden_states(dtype=v.dtype, device=v.device)
-        log_joint = self.log_joint(self._pair_with_states(v, states), log_z=log_z).reshape(v.shape[0], -1)
+        log_joint = self.log_joint(self._pair_with_states(v, states), log_z=log_z).reshape(v.shape[0], len(states[0]))
         return states, torch.softmax(log_joint, 1)
 
     def hidden_states(self, *, dtype=torch.float32, device=None) -> list[torch.Tensor]:
         """Every joint state of the hidden layers ``x_1..x_L`` once: a list of (S, n_l) tensors,
         ``S = 2**(n_1 + ... + n_L)``.  Library only (the enumeration behind :meth:`posterior`)."""
+        dtype, device = check_dtype("dtype", dtype), check_device("device", device)
         n_hidden = sum(self.sizes[1:])
         if n_hidden == 0:
             raise ValueError(f"sizes: expected at least one hidden layer to enumerate, got {self.sizes}")
@@ -272,18 +318,36 @@ class SigmoidBeliefNet(nn.Module):
         """:func:`delta_rule` for every directed layer (and the factorial top: ``Σ_r w_r (x_L − σ(a))``):
         the gradient of ``Σ_r w_r log p(x_0, ..., x_L)_r`` for complete layers.  Averaged over the
         exact posterior (``weights = probs``) it is the gradient of ``log p(v)``.  Lecture 10 §2."""
-        layers = self.check_layers(layers)
-        if weights is None:
-            weights = torch.full((layers[0].shape[0],), 1.0 / layers[0].shape[0], dtype=layers[0].dtype,
-                                 device=layers[0].device)
-        pairs = [delta_rule(layers[l], layers[l + 1], self.W[l], self.b[l], weights=weights)
-                 for l in range(self.n_layers)]
+        layers, weights = self._check_rule(layers, weights)
+        pairs = [_delta_rule(layers[l], layers[l + 1], self.W[l], self.b[l], weights) for l in range(self.n_layers)]
         top = None if self.prior is not None else weights @ (layers[-1] - torch.sigmoid(self.top))
         return SBNGradient(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs), top)
 
-    @torch.no_grad()
+    def _check_rule(self, layers, weights):
+        """The layers of a delta rule (at least one row) and their per-row weights (default ``1/R``)."""
+        layers = self.check_layers(layers)
+        if layers[0].shape[0] == 0:
+            raise ValueError(f"layers: expected at least one row, got {describe(layers[0])} as layers[0]")
+        return layers, _row_weights(weights, layers[0])
+
     def ascend_(self, grad: SBNGradient, lr: float) -> None:
         """``θ += lr · grad`` in place (the prior RBM, if any, is left alone).  Lecture 10 §2."""
+        if not isinstance(grad, SBNGradient):
+            raise TypeError(f"grad: expected an SBNGradient (from delta_rule), got {describe(grad)}")
+        for name, steps, params in (("W", grad.W, self.W), ("b", grad.b, self.b)):
+            if not isinstance(steps, (tuple, list)) or len(steps) != self.n_layers:
+                raise ValueError(f"grad.{name}: expected {self.n_layers} tensors, one per directed layer, "
+                                 f"got {describe(steps)}")
+            for l, (step, param) in enumerate(zip(steps, params)):
+                check_same_shape(f"grad.{name}[{l}]", step, param, f"the model's {name}[{l}]")
+        if self.top is None and grad.top is not None:
+            raise ValueError(f"grad.top: expected None (the top is an RBM prior), got {describe(grad.top)}")
+        if self.top is not None:
+            check_same_shape("grad.top", grad.top, self.top, "the model's factorial top")
+        self._ascend(grad, check_positive_float("lr", lr))
+
+    @torch.no_grad()
+    def _ascend(self, grad, lr):
         for l in range(self.n_layers):
             self.W[l].add_(grad.W[l], alpha=lr)
             self.b[l].add_(grad.b[l], alpha=lr)
@@ -338,6 +402,12 @@ class HelmholtzMachine(nn.Module):
 
     def recognition_probs(self, l: int, lower: torch.Tensor) -> torch.Tensor:
         """``q(x_{l+1} = 1 | x_l = lower)``, (B, n_{l+1}).  Lecture 10 §5."""
+        check_index("l", l, len(self.R), what="a recognition layer")
+        check_like("lower", check_tensor("lower", lower, ndim=2, last_dim=self.sizes[l]), self.R[l],
+                   "the model's parameters")
+        return self._recognition_probs(l, lower)
+
+    def _recognition_probs(self, l, lower):
         return torch.addmm(self.r[l], lower, self.R[l].T).sigmoid()
 
     @torch.no_grad()
@@ -345,11 +415,12 @@ class HelmholtzMachine(nn.Module):
         """The up pass ``[v, x_1, ..., x_L]``: each layer drawn from ``q(x_{l+1} | x_l)`` (or, with
         ``sample=False``, its probabilities fed to the next layer -- the deterministic up pass).
         Lecture 10 §4–5."""
-        check_tensor("v", v, ndim=2, last_dim=self.sizes[0])
+        self.generative._check_visible(v)
+        check_bool("sample", sample)
         check_generator("generator", generator, like=v)
         layers = [v]
         for l in range(len(self.R)):
-            probs = self.recognition_probs(l, layers[-1])
+            probs = self._recognition_probs(l, layers[-1])
             layers.append(sample_bernoulli(probs, generator=generator) if sample else probs)
         return layers
 
@@ -368,7 +439,7 @@ class HelmholtzMachine(nn.Module):
         ``n_samples`` up passes per row, or -- with ``n_samples=None`` -- exact, by enumerating the
         hidden layers (small nets).  With an RBM prior ``log_z`` is its ``log Z`` (exact if None).
         The gap is ``KL(q(h | v) ‖ p(h | v))``.  Lecture 10 §4–5."""
-        v = check_like("v", check_tensor("v", v, ndim=2, last_dim=self.sizes[0]), next(self.parameters()), "the model's parameters")
+        self.generative._check_visible(v)
         if self.generative.prior is not None and log_z is None:
             log_z = self.generative.prior.log_partition()
         if not self.R:                                   # no hidden layer: the bound is log p(v) itself
@@ -388,9 +459,8 @@ class HelmholtzMachine(nn.Module):
     def recognition_rule(self, layers, *, weights: torch.Tensor | None = None) -> tuple[tuple, tuple]:
         """The sleep-phase delta rule: for each layer, :func:`delta_rule` of ``q(x_{l+1} | x_l)`` on
         complete (dreamed) layers -- ``(ΔR per layer, Δr per layer)``.  Lecture 10 §5."""
-        layers = self.generative.check_layers(layers)
-        pairs = [delta_rule(layers[l + 1], layers[l], self.R[l], self.r[l], weights=weights)
-                 for l in range(len(self.R))]
+        layers, weights = self.generative._check_rule(layers, weights)
+        pairs = [_delta_rule(layers[l + 1], layers[l], self.R[l], self.r[l], weights) for l in range(len(self.R))]
         return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
 
 
@@ -414,10 +484,12 @@ def wake_sleep_step(machine: HelmholtzMachine, v: torch.Tensor, *, lr: float = 0
       down pass from CD's negative sample (Hinton, Osindero & Teh's *up-down* fine-tuning) -- and
       the recognition delta rule ``ΔR[l] ∝ (x_{l+1} − q_{l+1}) x_lᵀ``.
     """
-    check_positive_float("lr", lr)
+    _check_wake_sleep(machine, lr, n_sweeps)
+    if machine.generative._check_visible(v).shape[0] == 0:
+        raise ValueError(f"v: expected at least one row (a batch of data), got {describe(v)}")
     model = machine.generative
     wake = machine.recognise(v, generator=generator)
-    model.ascend_(model.delta_rule(wake), lr)
+    model._ascend(model.delta_rule(wake), lr)
     if model.prior is None:
         dream = model.sample(v.shape[0], generator=generator)
     else:
@@ -430,16 +502,28 @@ def wake_sleep_step(machine: HelmholtzMachine, v: torch.Tensor, *, lr: float = 0
         machine.r[l].add_(dr[l], alpha=lr)
 
 
+def _check_wake_sleep(machine, lr, n_sweeps) -> None:
+    if not isinstance(machine, HelmholtzMachine):
+        raise TypeError(f"machine: expected a HelmholtzMachine, got {describe(machine)}")
+    check_positive_float("lr", lr)
+    check_positive_int("n_sweeps", n_sweeps)
+
+
 def train_wake_sleep(machine: HelmholtzMachine, data: torch.Tensor, *, epochs: int = 1, lr: float = 0.05,
                      batch_size: int = 10, n_sweeps: int = 1, shuffle: bool = True, generator=None,
                      callback=None) -> None:
     """Wake–sleep (:func:`wake_sleep_step`) over mini-batches of ``data`` (from
     :func:`energylab.train.batches`) for ``epochs`` epochs; ``callback(epoch, machine)`` after each.
     Lecture 10 §5."""
-    check_tensor("data", data, ndim=2, last_dim=machine.sizes[0])
+    _check_wake_sleep(machine, lr, n_sweeps)
+    if machine.generative._check_visible(data, "data").shape[0] == 0:
+        raise ValueError(f"data: expected at least one row to train on, got {describe(data)}")
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
+    check_bool("shuffle", shuffle)
     check_generator("generator", generator, like=data)
+    if callback is not None:
+        check_callable("callback", callback)
     for epoch in range(epochs):
         for (batch,) in batches((data,), batch_size, shuffle=shuffle, generator=generator):
             wake_sleep_step(machine, batch, lr=lr, n_sweeps=n_sweeps, generator=generator)

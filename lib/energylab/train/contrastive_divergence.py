@@ -23,7 +23,8 @@ differ only in where the samples come from:
 **The interface an RBM-like model offers** (every :class:`energylab.models.RBM`):
 ``check_visible``, ``check_hidden``, ``check_biases``, ``hidden_probs(v, biases=)``,
 ``sample_visible(h, biases=, generator=)``, ``sample_hidden``, ``statistics(v, probs, weights,
-biases=)`` and, for :func:`train_rbm`'s in-place update, ``ascend_(v, probs, weights)``.
+biases=)`` and, for :func:`train_rbm`'s in-place update, ``ascend_(v, probs, weights)`` -- the
+loops here call the last two unchecked (``_statistics``, ``_ascend``), their arguments checked once.
 
 **Conditional models** pass per-row ``biases`` (:class:`energylab.models.Biases`, ``b`` (B, n_v)
 and ``c`` (B, n_h), row r shifted by the condition ``x_r``).  Chain r then runs with the
@@ -90,7 +91,7 @@ def _check_per_row(biases: Biases | None, n_data: int, n_model: int) -> None:
 def _gradient(rbm, rows, probs, n_data, biases):
     """The weighted statistics of the stacked rows (data +1/n, model -1/n), per-row biases folded."""
     weights = _phase_weights(n_data, rows.shape[0] - n_data, rows)
-    grad = rbm.statistics(rows, probs, weights, biases=_stacked(biases, rows.shape[0] - n_data))
+    grad = rbm._statistics(rows, probs, weights, biases=_stacked(biases, rows.shape[0] - n_data))
     return _paired(grad, n_data)
 
 
@@ -203,7 +204,7 @@ class _PracticalUpdate:
     @torch.no_grad()
     def __call__(self, rows, probs, phase_weights, n_data):
         rbm = self.rbm
-        grad = list(rbm.statistics(rows, probs, phase_weights))                 # [W, b, c], ascent direction
+        grad = list(rbm._statistics(rows, probs, phase_weights))                 # [W, b, c], ascent direction
         if self.weight_decay:
             grad[0] = grad[0] - self.weight_decay * rbm.W
         if self.target is not None:
@@ -211,7 +212,7 @@ class _PracticalUpdate:
             self.activity = batch_activity if self.activity is None else \
                 self.decay * self.activity + (1 - self.decay) * batch_activity
             excess = self.cost * (self.activity - self.target)                 # s (q − p), (n_h,)
-            grad[0] = grad[0] - torch.outer(rbm.visible_input(rows[:n_data]).mean(0), excess)
+            grad[0] = grad[0] - torch.outer(rbm._visible_input(rows[:n_data]).mean(0), excess)
             grad[2] = grad[2] - excess
         for param, velocity, g in zip((rbm.W, rbm.b, rbm.c), self.velocity, grad):
             velocity.mul_(self.momentum).add_(g, alpha=self.lr)
@@ -333,10 +334,10 @@ def _step(rbm, batch, method, chains, n_sweeps, lr, generator, weights, update=N
     if update is not None:
         update(rows, probs, weights[n], n)
     else:
-        rbm.ascend_(rows, probs, weights[n])
+        rbm._ascend(rows, probs, weights[n])
 
 
-_BERNOULLI_LAYERS = ("visible_input", "bias_input", "visible_probs", "sample_visible", "hidden_probs", "ascend_")
+_BERNOULLI_LAYERS = ("_visible_input", "_bias_input", "visible_probs", "sample_visible", "hidden_probs", "_ascend")
 _CHUNK_ELEMENTS = 2**16     # uniforms drawn ahead by _pcd1_epoch (small: the buffers stay in cache)
 
 
@@ -350,7 +351,7 @@ def _plain_bernoulli(rbm) -> bool:
 
 def _pcd1_epoch(rbm, data, chains, lr, batch_size, shuffle, generator) -> None:
     """One epoch of PCD-1 on a Bernoulli RBM: exactly train_rbm's generic step (``_pcd_rows`` then
-    ``ascend_``: the same products, in the same order, on the same uniforms), with its per-step
+    ``_ascend``: the same products, in the same order, on the same uniforms), with its per-step
     overheads taken out -- the full batches' uniforms drawn a chunk of steps at a time (a CPU
     generator fills a tensor serially, so these are the numbers the step-by-step draws would
     give; on CUDA they are other, equally random, numbers), every buffer and view made once,
