@@ -137,7 +137,8 @@ def check_chain(unary, transitions, lengths=None, start=None, end=None) -> torch
 
 def check_potentials(transitions, start, end, like: torch.Tensor, owner: str) -> None:
     """``transitions`` (C, C), (N-1, C, C) or :class:`Sparse`, and ``start``/``end`` None or (C,), with
-    the dtype and device of ``like`` (B, N, C) or (B, N, C, k) -- the argument ``owner`` (unary, or messages)."""
+    the dtype and device of ``like`` (B, N, C) or (B, N, C, k) -- the argument ``owner`` (unary, or messages).
+    Library only (the potentials' check of :func:`check_chain` and :func:`.dp.backtrace`)."""
     n, c = check_tensor(owner, like, ndim=(3, 4)).shape[1:3]
     if isinstance(transitions, Sparse):
         _check_sparse(transitions, c)
