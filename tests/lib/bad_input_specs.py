@@ -2,9 +2,7 @@
 energylab, a valid call and the kind of each argument (tests/lib/bad_inputs.py makes the bad variants).
 
 The specs of later parts of the library live in ``bad_input_specs_<part>.py`` (merged at the end of
-this file).  ``NOT_YET`` lists the public names still to be given a spec, each part its own (remove a
-name when its spec lands); a public name in neither ``SPECS`` nor ``NOT_YET`` -- a new function --
-fails the walk.
+this file).  A public name without a spec -- a new function -- fails the walk.
 """
 from __future__ import annotations
 
@@ -1377,6 +1375,3 @@ for _part in PARTS:
     _twice = set(_part.SPECS) & set(SPECS)
     assert not _twice, f"{_part.__name__}: specs given twice: {sorted(_twice)}"
     SPECS.update(_part.SPECS)
-
-#: Public names not walked yet (issue 18 continues): each part lists its own.
-NOT_YET = tuple(name for _part in PARTS for name in _part.NOT_YET)

@@ -1,6 +1,6 @@
 """Bad-input specs for DBM/DBN: energylab.models.dbm and energylab.models.dbn (Lectures 08 §6, 10).
 
-Part of tests/lib/bad_input_specs.py (which merges ``SPECS`` and ``NOT_YET`` of every
+Part of tests/lib/bad_input_specs.py (which merges the ``SPECS`` of every
 ``bad_input_specs_*.py``): the same kinds, the same rules.  Shared valid inputs may be imported from
 ``bad_input_specs`` (it imports this file last, once its own names exist).
 """
@@ -256,6 +256,3 @@ SPECS: dict = {
                                                  weight_scale=F(0.01, zero_ok=True), generator=gen, callback=CALLBACK,
                                                  note="with labels: the top RBM is a LabelledRBM"),
 }
-
-#: Public names not walked yet: remove a name when its spec lands above.
-NOT_YET = ()

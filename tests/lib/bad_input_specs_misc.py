@@ -1,6 +1,6 @@
 """Bad-input specs for the rest: gated RBM, generator, JEM, MLPs, inpainting, data, losses, samplers, train.loop, gibbs.
 
-Part of tests/lib/bad_input_specs.py (which merges ``SPECS`` and ``NOT_YET`` of every
+Part of tests/lib/bad_input_specs.py (which merges the ``SPECS`` of every
 ``bad_input_specs_*.py``): the same kinds, the same rules.  Shared valid inputs may be imported from
 ``bad_input_specs`` (it imports this file last, once its own names exist).
 """
@@ -301,6 +301,3 @@ SPECS: dict = {
                                                                       "a bare string": "loss", "a number": 3}),
                                               logy=B(False), xlabel=Raw("epoch", bad={"a number": 3})),
 }
-
-#: Public names not walked yet: remove a name when its spec lands above.
-NOT_YET = ()

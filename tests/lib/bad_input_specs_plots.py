@@ -1,6 +1,6 @@
 """Bad-input specs for energylab.plot and energylab.widgets.
 
-Part of tests/lib/bad_input_specs.py (which merges ``SPECS`` and ``NOT_YET`` of every
+Part of tests/lib/bad_input_specs.py (which merges the ``SPECS`` of every
 ``bad_input_specs_*.py``): the same kinds, the same rules.  Shared valid inputs may be imported from
 ``bad_input_specs`` (it imports this file last, once its own names exist).
 
@@ -254,6 +254,3 @@ SPECS = {
         energies=T(TOY, last=False, empty="error"), target=I(0, minimum=0, maximum=3), loss=C("hinge"),
         margin=F(1.0, zero_ok=True), beta=F(1.0), static=B(True)),
 }
-
-#: Public names not walked yet: remove a name when its spec lands above.
-NOT_YET = ()

@@ -1,6 +1,6 @@
 """Bad-input specs for RBMs, conditional RBMs and sigmoid belief nets: energylab.models.rbm, .crbm, .sbn (Lectures 08, 09, 10).
 
-Part of tests/lib/bad_input_specs.py (which merges ``SPECS`` and ``NOT_YET`` of every
+Part of tests/lib/bad_input_specs.py (which merges the ``SPECS`` of every
 ``bad_input_specs_*.py``): the same kinds, the same rules.  Shared valid inputs may be imported from
 ``bad_input_specs`` (it imports this file last, once its own names exist).
 """
@@ -288,6 +288,3 @@ SPECS.update({
                                                   callback=Raw(None, bad={"a number": 3, "a string": "print"}),
                                                   note="the result is the trained machine"),
 })
-
-#: Public names not walked yet: remove a name when its spec lands above.
-NOT_YET = ()

@@ -1,6 +1,6 @@
 """Bad-input specs for energylab.structured (Lectures 05, 06, 12).
 
-Part of tests/lib/bad_input_specs.py (which merges ``SPECS`` and ``NOT_YET`` of every
+Part of tests/lib/bad_input_specs.py (which merges the ``SPECS`` of every
 ``bad_input_specs_*.py``): the same kinds, the same rules.  Shared valid inputs may be imported from
 ``bad_input_specs`` (it imports this file last, once its own names exist).
 """
@@ -200,6 +200,3 @@ for _semiring, _cls in ((MIN_SUM, "Semiring"), (KMin(2), "KMin")):
         SPECS[f"energylab.structured.semiring.{_cls}.{_what}"] = Spec(
             _decoder(_semiring), note=f"{_semiring!r}.{_what} is a step of the backtrace: walked through the decoder "
                                       f"that runs it, which checks the inputs once", **_args)
-
-#: Public names not walked yet: remove a name when its spec lands above.
-NOT_YET = ()

@@ -2,8 +2,7 @@
 
 The public names are found automatically (each module's ``__all__``, and the public methods the
 classes define), so a new public function without a spec fails
-``test_every_public_name_has_a_spec``; names still waiting for a spec are listed, one by one, in
-``NOT_YET`` (tests/lib/bad_input_specs.py), and a name must leave that list when its spec lands.  A spec (tests/lib/bad_input_specs.py) is a valid call and
+``test_every_public_name_has_a_spec``.  A spec (tests/lib/bad_input_specs.py and its parts) is a valid call and
 the kind of each argument; the kinds generate the bad variants -- wrong Python types, shapes,
 dtypes, devices (a 'meta' tensor stands in for another device), NaN/inf, empty batches,
 out-of-range numbers -- and what each must give: a ``ValueError``/``TypeError`` naming the
@@ -23,7 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bad_input_specs import NOT_YET, SPECS  # noqa: E402
+from bad_input_specs import SPECS  # noqa: E402
 from bad_inputs import ACCEPTABLE, Exempt, Spec, T, F, I, automatic_exemption, names_argument, outcome, public_names  # noqa: E402
 
 PUBLIC = public_names()
@@ -32,13 +31,11 @@ WALKED = sorted(key for key, spec in SPECS.items() if isinstance(spec, Spec))
 
 def test_every_public_name_has_a_spec():
     missing = [key for key, obj in PUBLIC.items()
-               if key not in SPECS and key not in NOT_YET and automatic_exemption(key, obj) is None]
+               if key not in SPECS and automatic_exemption(key, obj) is None]
     assert not missing, ("public names without a bad-input spec in tests/lib/bad_input_specs.py (a valid call "
                          "and the kinds of its arguments):\n  " + "\n  ".join(sorted(missing)))
-    stale = sorted((set(SPECS) | set(NOT_YET)) - set(PUBLIC))
+    stale = sorted(set(SPECS) - set(PUBLIC))
     assert not stale, "entries for names that are not public (renamed or removed?):\n  " + "\n  ".join(stale)
-    walked_and_listed = sorted(set(SPECS) & set(NOT_YET))
-    assert not walked_and_listed, "names with a spec still in NOT_YET (drop them there):\n  " + "\n  ".join(walked_and_listed)
     for key, spec in SPECS.items():
         assert isinstance(spec, (Spec, Exempt)), key
         if isinstance(spec, Exempt):
