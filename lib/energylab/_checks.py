@@ -233,12 +233,14 @@ def check_beta(name: str, value, *, allow_inf: bool = True) -> float:
     return float(value)
 
 
-def check_log_z(name: str, value):
-    """Check a given ``log Z`` (exact or an AIS estimate): a real number or a 0-d floating tensor.
-    Its value is not checked (a NaN estimate gives NaN out).  Returns ``value``."""
+def check_log_z(name: str, value, like: torch.Tensor):
+    """Check a given ``log Z`` (exact or an AIS estimate): a real number, or a 0-d floating tensor with
+    the dtype and device of ``like`` (the model's parameters).  Its value is not checked (a NaN
+    estimate gives NaN out).  Returns ``value``."""
     if isinstance(value, torch.Tensor):
         if value.dim() != 0 or not value.is_floating_point():
             raise ValueError(f"{name}: expected a number or a 0-d floating tensor, got {describe(value)}")
+        check_like(name, value, like, "the model's parameters")
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name}: expected a number (e.g. the log_z of an AIS estimate), got {describe(value)}")
     return value

@@ -75,7 +75,8 @@ def counts(**kw):
 def log_z():
     """A log partition function: a number or a 0-d floating tensor (an AIS estimate); NaN in, NaN out."""
     return Raw(0.5, bad={"a string": "0.5", "True": True, "a (2,) tensor": torch.zeros(2, dtype=D),
-                         "an integer tensor": torch.tensor(1)})
+                         "an integer tensor": torch.tensor(1), "a float32 tensor": torch.tensor(0.5),
+                         "a tensor on another device ('meta')": torch.tensor(0.5, dtype=D, device="meta")})
 
 
 def labels(n_labels=2, rows=True, **kw):

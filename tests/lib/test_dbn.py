@@ -243,8 +243,10 @@ def test_clear_errors(generator):
         labelled.sample(labels=torch.tensor([0, 2]))
     with pytest.raises(ValueError, match="labels"):
         DBN([rbm]).sample(2, labels=torch.tensor([0, 1]))
-    with pytest.raises(ValueError, match="to_helmholtz"):
+    with pytest.raises(ValueError, match="lower_bound: expected a DBN with an unlabelled top"):
         labelled.lower_bound(torch.zeros(1, 4, dtype=F64))
+    with pytest.raises(ValueError, match="to_helmholtz"):
+        labelled.to_helmholtz()
     with pytest.raises(ValueError, match="propagate"):
         greedy_pretrain(torch.zeros(4, 4), (3,), propagate="means")
     with pytest.raises(ValueError, match="hidden_sizes"):

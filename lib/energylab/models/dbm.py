@@ -194,7 +194,7 @@ class DBM(nn.Module):
         means ``means`` ``[μ_1, ..., μ_L]`` (default: :meth:`mean_field` with ``tol``, ``max_iters``).
         ``log_z``: exact (:meth:`log_partition`) or an AIS estimate.  Lecture 10 §7–8."""
         v = self._check_v(v)
-        check_log_z("log_z", log_z)
+        check_log_z("log_z", log_z, self.b[0])
         if means is None:
             layers = self.mean_field(v, tol=tol, max_iters=max_iters).means
         else:
@@ -273,7 +273,7 @@ class DBM(nn.Module):
         """Exact ``log p(v)``, (B,): enumerate the even hidden layers ``h_2, h_4, ...``, sum the odd ones out;
         ``log Z`` exact unless given.  Tiny DBMs only.  Lecture 10 §8."""
         v = self._check_v(v)
-        log_z = self.log_partition() if log_z is None else check_log_z("log_z", log_z)
+        log_z = self.log_partition() if log_z is None else check_log_z("log_z", log_z, self.b[0])
         even_hidden = list(range(2, len(self.sizes), 2))
         zeros = lambda n, size: torch.zeros(n, size, dtype=v.dtype, device=v.device)  # noqa: E731  (odd layers: unread)
         if not even_hidden:

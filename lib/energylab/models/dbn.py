@@ -306,7 +306,10 @@ class DBN(nn.Module):
         Monte-Carlo over ``n_samples`` up passes per row, or exact (``n_samples=None``, small nets);
         ``log_z`` is the top RBM's ``log Z`` (exact if None; pass an AIS estimate for big ones).  For one
         RBM it is its ``log p(v)``.  Lecture 10 §4."""
-        log_z = None if log_z is None else check_log_z("log_z", log_z)
+        if self.labelled:
+            raise ValueError("lower_bound: expected a DBN with an unlabelled top RBM (the bound is on p(v), and a "
+                             "labelled top's free energy needs the label); stack a BernoulliRBM on the same lower layers")
+        log_z = None if log_z is None else check_log_z("log_z", log_z, self.top.W)
         return self.to_helmholtz().elbo(v, n_samples=n_samples, log_z=log_z, generator=generator)
 
     # ----- unrolling for backpropagation ---------------------------------------------------------------------

@@ -215,8 +215,7 @@ class SigmoidBeliefNet(nn.Module):
         if self.prior is None:
             raise ValueError(f"log_z: a factorial top is normalised (no log Z to give); expected None, "
                              f"got {describe(log_z)}")
-        if isinstance(check_log_z("log_z", log_z), torch.Tensor):
-            check_like("log_z", log_z, self.prior.W, "the prior's parameters")
+        check_log_z("log_z", log_z, self.prior.W)
 
     def log_conditionals(self, layers) -> torch.Tensor:
         """``Σ_l log p(x_l | x_{l+1})`` over the directed layers, (B,).  Library only (the directed part of
