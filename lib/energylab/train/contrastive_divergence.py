@@ -361,19 +361,29 @@ def _pcd1_epoch(rbm, data, chains, lr, batch_size, shuffle, generator) -> None:
     ``v ~ σ(b + h Wᵀ)``, ``rows = [x_t; v]``, ``p = σ(c + rows W)``, ``h ~ p[n:]``, then
     ``θ += rowsᵀ (w ⊙ p)`` with ``w = lr · (+1/n, …, -1/m, …)``.
     """
-    W, b, c = rbm.W, rbm.b, rbm.c
-    n_v, n_h, m, n = rbm.n_visible, rbm.n_hidden, chains.hidden.shape[0], batch_size
-    like = dict(dtype=W.dtype, device=W.device)
+    n = batch_size
     if shuffle:                                       # the permutation batches() would draw
         (data,) = next(batches((data,), data.shape[0], shuffle=True, generator=generator))
     n_full = data.shape[0] // n
+    with torch.inference_mode():                      # no autograd bookkeeping on ~10 small ops per step
+        h = _pcd1_full_batches(rbm, data, chains.hidden, lr, n, n_full, generator)
+    chains.hidden = h.clone() if n_full else h        # an ordinary tensor again
+    if data.shape[0] > n_full * n:                    # the short last batch: the generic step
+        _step(rbm, data[n_full * n:], "pcd", chains, 1, lr, generator, {})
+
+
+def _pcd1_full_batches(rbm, data, h, lr, n, n_full, generator) -> torch.Tensor:
+    """The fused steps of :func:`_pcd1_epoch` over the ``n_full`` full batches of ``n`` rows, from
+    model chains ``h``; returns the chains' hidden states after them (updates ``rbm`` in place)."""
+    W, b, c = rbm.W, rbm.b, rbm.c
+    n_v, n_h, m = rbm.n_visible, rbm.n_hidden, h.shape[0]
+    like = dict(dtype=W.dtype, device=W.device)
     weights = lr * _phase_weights(n, m, W)
     weights_col = weights[:, None]
     visible = torch.empty(m, n_v, **like)             # σ(b + h Wᵀ)
     probs = torch.empty(n + m, n_h, **like)           # σ(c + rows W)
     weighted = torch.empty_like(probs)                # w ⊙ p
     model_probs, probs_T, W_T = probs[n:], probs.T, W.T
-    h = chains.hidden
     per_step = (n + m) * n_v + m * n_h
     chunk = max(1, _CHUNK_ELEMENTS // per_step)
     for start in range(0, n_full, chunk):
@@ -394,6 +404,4 @@ def _pcd1_epoch(rbm, data, chains, lr, batch_size, shuffle, generator) -> None:
             b.addmv_(rows_T[t], weights)
             W.addmm_(rows_T[t], weighted)
             c.addmv_(probs_T, weights)
-    chains.hidden = h.clone() if n_full else h
-    if data.shape[0] > n_full * n:                    # the short last batch: the generic step
-        _step(rbm, data[n_full * n:], "pcd", chains, 1, lr, generator, {})
+    return h
