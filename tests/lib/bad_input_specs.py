@@ -703,7 +703,8 @@ SPECS.update({
                                          progress=False),
                                      model=O(lambda: torch.nn.Linear(6, 1).double(), fresh=True),
                                      loss_fn=Fn(_linear_loss), data=Raw((XV, XV[:, :1]), bad={
-                                         "tensors of different lengths": (XV, XV[:2, :1]), "a bare tensor": XV}),
+                                         "tensors of different lengths": (XV, XV[:2, :1]), "a bare tensor": XV,
+                                         "no rows": (XV[:0], XV[:0, :1])}),
                                      epochs=I(2), lr=F(0.01), batch_size=I(2, none_ok=True)),
     "energylab.models.generator.GeneratorMLP.forward": Spec(lambda x, noise: GENMLP(x, noise),
                                                             x=T(XV[:, :3], like=True, inf_ok=True, empty=None),

@@ -137,6 +137,8 @@ def fit(model: torch.nn.Module, loss_fn: Callable, data: Sequence[torch.Tensor],
         raise TypeError(f"data: expected a tuple of tensors, got {describe(data)}")
     if len({t.shape[0] for t in data}) != 1:
         raise ValueError(f"data: expected tensors with equal first dimension, got {[tuple(t.shape) for t in data]}")
+    if data[0].shape[0] == 0:
+        raise ValueError(f"data: expected at least one row (example), got {[tuple(t.shape) for t in data]}")
     check_positive_int("epochs", epochs)
     check_positive_float("lr", lr)
     check_generator("generator", generator)
