@@ -83,9 +83,11 @@ def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
 
 def check_index(name: str, value, size: int, *, what: str = "an index") -> int:
     """Check that ``value`` is an int (not a bool) in ``[0, size)``: ``what`` into ``size`` things
-    (a layer, a unit).  Added by the RBM/SBN walk (issue 18)."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < size:
-        raise ValueError(f"{name}: expected {what} in [0, {size - 1}], got {describe(value)}")
+    (a layer, a unit, an answer)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name}: expected {what} (an int in [0, {size - 1}]), got {describe(value)}")
+    if not 0 <= value < size:
+        raise ValueError(f"{name}: expected {what} in [0, {size - 1}], got {value}")
     return value
 
 

@@ -36,7 +36,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from .._checks import (check_binary, check_bool, check_device, check_dtype, check_generator, check_like,
+from .._checks import (check_binary, check_bool, check_device, check_dtype, check_generator, check_index, check_like,
                        check_positive_float, check_positive_int, check_tensor, describe)
 from ..gibbs import gibbs_log_probabilities
 from ..samplers.exact import enumerate_states, state_index
@@ -109,8 +109,7 @@ class BoltzmannMachine(nn.Module):
         """``p(s_i = 1 | s_{-i}) = sigma(sum_j W_ij s_j + b_i)``, shape (B,).
         Library only: one unit's conditional, for the tests of the sampler."""
         self._check_states(states)
-        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < self.n_units:
-            raise ValueError(f"i: expected a unit index in [0, {self.n_units - 1}], got {describe(i)}")
+        check_index("i", i, self.n_units, what="a unit index")
         return torch.sigmoid(states @ self.W[:, i] + self.b[i])
 
     def random_states(self, n_chains: int, *, generator=None) -> torch.Tensor:

@@ -48,7 +48,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import (check_callable, check_device, check_dtype, check_generator, check_like, check_log_z,
+from .._checks import (check_callable, check_device, check_dtype, check_generator, check_index, check_like, check_log_z,
                        check_positive_float, check_positive_int, check_probability, check_tensor, describe)
 from ..samplers.exact import MAX_ENUMERATED_UNITS, enumerate_states
 from ..samplers.gibbs_sampling import sample_bernoulli
@@ -140,9 +140,7 @@ class DBM(nn.Module):
         (``p(x_l = 1 | rest)`` is its sigmoid).  The values of entries other than ``l ± 1`` are not read
         (their shapes are checked).  Lecture 10 §7."""
         layers = self.check_layers(layers)
-        if isinstance(l, bool) or not isinstance(l, int) or not 0 <= l <= self.n_layers:
-            raise ValueError(f"l: expected a layer index in 0..{self.n_layers}, got {describe(l)}")
-        return self._layer_input(layers, l)
+        return self._layer_input(layers, check_index("l", l, self.n_layers + 1, what="a layer index"))
 
     def _layer_input(self, layers, l):
         """:meth:`layer_input` unchecked: the inner step of mean field, Gibbs and :meth:`sum_out`."""

@@ -99,10 +99,11 @@ def with_gaps(cmap, name: str = "cmap"):
             from None
 
 
-def colour_range(vmin, vmax) -> None:
-    """``vmin`` < ``vmax`` where both are given (the ends of a colour scale)."""
-    if vmin is not None and vmax is not None and not vmin < vmax:
-        raise ValueError(f"vmax: expected a number above vmin = {vmin!r}, got {vmax!r}")
+def colour_range(vmin, **tops) -> None:
+    """Each of ``tops`` (``vmax``, a ``clip``) above ``vmin`` where both are given (the ends of a colour scale)."""
+    for name, top in tops.items():
+        if vmin is not None and top is not None and not top > vmin:
+            raise ValueError(f"{name}: expected a number above vmin = {vmin!r}, got {top!r}")
 
 
 def labels_for(name: str, value, n: int) -> list:

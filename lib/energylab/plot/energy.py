@@ -18,8 +18,8 @@ import torch
 
 from ..gibbs import Grid, gibbs_density, gibbs_probabilities
 from ..losses import LOSSES, loss_on_answers
-from .._checks import check_bool, check_positive_float, check_positive_int, check_real, check_tensor, describe
-from ._inputs import axes as check_axes, axes_grid, check_betas, colour, host, integers, to_numpy as _np
+from .._checks import check_bool, check_index, check_positive_float, check_positive_int, check_real, check_tensor, describe
+from ._inputs import axes as check_axes, axes_grid, check_betas, colour, colour_range, host, integers, to_numpy as _np
 from .style import COLORS
 
 __all__ = [
@@ -103,7 +103,7 @@ def plot_energy_surface(grid: Grid, energies: torch.Tensor, ax=None, *, levels: 
     image = _image(grid, energies)
     levels = _check_levels(levels)
     clip, vmin, vmax = (check_real(n, v, none_ok=True) for n, v in (("clip", clip), ("vmin", vmin), ("vmax", vmax)))
-    _check_above_vmin(vmin, clip=clip, vmax=vmax)
+    colour_range(vmin, clip=clip, vmax=vmax)
     check_bool("colorbar", colorbar), check_bool("log", log)
     data, minima = _points("data", data), _points("minima", minima)
     trajectories = _points("trajectories", trajectories, ndim=3)
@@ -139,12 +139,6 @@ def _check_levels(levels):
         return levels
     raise ValueError(f"levels: expected a number of levels (an int >= 1) or increasing finite values, "
                      f"got {describe(levels)}")
-
-
-def _check_above_vmin(vmin, **tops) -> None:
-    for name, top in tops.items():
-        if vmin is not None and top is not None and not top > vmin:
-            raise ValueError(f"{name}: expected a number above vmin = {vmin!r}, got {top!r}")
 
 
 def _decorate(ax, data, minima, trajectories, title):
@@ -313,9 +307,7 @@ def _check_answers(energies, target, margin, beta) -> int:
     check_tensor("energies", energies, ndim=1)
     if energies.shape[0] < 2:
         raise ValueError(f"energies: expected at least 2 answers, got {describe(energies)}")
-    if check_positive_int("target", target, minimum=0) >= energies.shape[0]:
-        raise ValueError(f"target: expected an answer index in [0, {energies.shape[0] - 1}], got {target}")
-    return target
+    return check_index("target", target, energies.shape[0], what="an answer index")
 
 
 def loss_gradients(name: str, energies: torch.Tensor, target: int, *, margin: float = 1.0,

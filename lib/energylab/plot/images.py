@@ -42,7 +42,7 @@ def _check_shape(shape, size: int, name: str) -> tuple[int, int]:
 def _check_scale(cmap, vmin, vmax):
     """The colour map (with gaps) and the ends of its scale."""
     vmin, vmax = check_real("vmin", vmin, none_ok=True), check_real("vmax", vmax, none_ok=True)
-    colour_range(vmin, vmax)
+    colour_range(vmin, vmax=vmax)
     return with_gaps(cmap), vmin, vmax
 
 

@@ -154,11 +154,12 @@ def _meet_in_the_middle(unary, transitions, lengths, start, end):
     u_m = flat_unary.index_select(0, first_row + m)                       # U_m, (B, C)
     through = at_meet[0] + at_meet[1] - u_m                               # best energy with y_m = j
     energy, y_m = torch.where(u_m == math.inf, math.inf, through).min(1)  # (inf - inf: an impossible label)
-    path = _backtrace(messages, transitions, y_m)                         # (K, 2B), aligned
+    path = _walk_back(messages, transitions, y_m)                         # (K, 2B), aligned
 
     # position t is step K-1-|t-m| of the aligned path: of the forward chain for t <= m, else the backward one
     d = torch.arange(n, device=unary.device) - m[:, None]                 # (B, N)
-    flat = (k - 1 - d.abs()).clamp_(min=0).mul_(2 * b).add_(torch.arange(b, device=unary.device)[:, None] + b * (d > 0))
+    chain = torch.arange(b, device=unary.device)[:, None] + b * (d > 0)   # forward chain b, or backward chain B + b
+    flat = (k - 1 - d.abs()).clamp_(min=0).mul_(2 * b).add_(chain)       # row of (step, chain) in the flat path
     return path.view(-1)[flat].masked_fill_(d > (last - m)[:, None], PAD), energy
 
 
@@ -172,7 +173,7 @@ def _aligned(alpha, meet):
     return alpha.view(k * chains, c).index_select(0, source.view(-1)).view(k, chains, c)
 
 
-def _backtrace(messages, transitions, y_meet):
+def _walk_back(messages, transitions, y_meet):
     """Both halves' labels, back from label ``y_meet`` (B,) at the last step of the aligned
     messages (K, 2B, C): ``y_{s-1} = argmin_i [alpha_{s-1}(i) + W_chain(i, y_s)]`` -- ``W`` for the
     forward chains, ``W^T`` for the backward ones.  Returns the aligned labels (K, 2B), step
