@@ -62,6 +62,16 @@ def check_tensor(
     return value
 
 
+def check_integer_tensor(name: str, value, *, ndim: int | Sequence[int] | None = None,
+                         last_dim: int | None = None, what: str = "an integer tensor") -> torch.Tensor:
+    """Check that ``value`` is a tensor of integers (labels, indices, lengths: not floating, complex
+    or bool) with the given number of dimensions and last dimension; return it unchanged."""
+    if (not isinstance(value, torch.Tensor) or value.is_floating_point() or value.is_complex()
+            or value.dtype == torch.bool):
+        raise TypeError(f"{name}: expected {what}, got {describe(value)}")
+    return check_tensor(name, value, ndim=ndim, last_dim=last_dim, floating=False)
+
+
 def check_rows(sizes: dict, **tensors: torch.Tensor) -> int:
     """Check that each named tensor is (n, sizes[name]) floating, all with the same n; return n.
     E.g. ``check_rows({"x": 3, "y": 5}, y=y, x=x)`` (the conditional models of lecture 9)."""

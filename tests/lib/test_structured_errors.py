@@ -65,7 +65,7 @@ def test_hamming_checks_its_arguments():
         hamming([[0, 1, 2]], y)
     with pytest.raises(ValueError, match="y_hat"):
         hamming(y, torch.tensor([[0, 2]]))
-    with pytest.raises(TypeError, match="y"):
+    with pytest.raises(ValueError, match="y: expected 2 dimensions"):      # a shape error (the _checks rule)
         hamming(torch.tensor([0, 1]), torch.tensor([0, 1]))
     with pytest.raises(ValueError, match="lengths"):
         hamming(y, y, torch.tensor([4]))

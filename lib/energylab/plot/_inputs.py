@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
 
-from .._checks import check_beta, check_tensor, describe
+from .._checks import check_beta, check_integer_tensor, check_tensor, describe
 
 
 def host(name: str, value, *, ndim: int | Sequence[int] | None = None, last_dim: int | None = None,
@@ -31,17 +31,9 @@ def to_numpy(value: torch.Tensor) -> np.ndarray:
     return (value.double() if value.is_floating_point() else value).numpy()
 
 
-def integers(name: str, value, *, ndim: int | None = None, last_dim: int | None = None) -> torch.Tensor:
-    """:func:`~energylab._checks.check_tensor` for an integer tensor (labels, indices, arcs)."""
-    check_tensor(name, value, ndim=ndim, last_dim=last_dim, floating=False)
-    if value.is_floating_point() or value.is_complex() or value.dtype == torch.bool:
-        raise TypeError(f"{name}: expected an integer tensor, got {describe(value)}")
-    return value
-
-
 def indices(name: str, value, size: int, *, shape: tuple | None = None, like: str = "") -> np.ndarray:
     """An integer tensor of ``shape`` with values in [0, size) (labels, a decoded path), on the host."""
-    integers(name, value)
+    check_integer_tensor(name, value)
     if shape is not None and tuple(value.shape) != tuple(shape):
         raise ValueError(f"{name}: expected shape {tuple(shape)}{like}, got {describe(value)}")
     values = value.detach().cpu().numpy()

@@ -18,8 +18,9 @@ import torch
 
 from ..gibbs import Grid, gibbs_density, gibbs_probabilities
 from ..losses import LOSSES, loss_on_answers
-from .._checks import check_bool, check_index, check_positive_float, check_positive_int, check_real, check_tensor, describe
-from ._inputs import axes as check_axes, axes_grid, check_betas, colour, colour_range, host, integers, to_numpy as _np
+from .._checks import (check_bool, check_index, check_integer_tensor, check_positive_float, check_positive_int,
+                       check_real, check_tensor, describe)
+from ._inputs import axes as check_axes, axes_grid, check_betas, colour, colour_range, host, to_numpy as _np
 from .style import COLORS
 
 __all__ = [
@@ -295,7 +296,7 @@ def _check_gibbs(points, energies) -> None:
             raise ValueError(f"points: expected a 1-D or 2-D grid, got {len(points.axes)} axes")
         _check_energies(energies, points.points.shape[0], "grid point")
     else:                                            # labels (C,) of a discrete set
-        _check_energies(energies, len(integers("points", points, ndim=1)), "label in points")
+        _check_energies(energies, len(check_integer_tensor("points", points, ndim=1)), "label in points")
     if torch.isnan(energies).any():                  # Z would be NaN: every panel blank
         raise ValueError("energies: expected no NaN (a NaN energy makes Z, and so every probability, NaN)")
 

@@ -6,10 +6,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .._checks import check_positive_int, check_tensor, describe
+from .._checks import check_integer_tensor, check_positive_int, check_tensor, describe
 from ..structured.chain import PAD
 from ..structured.factor_graph import Trellis
-from ._inputs import axes as check_axes, colour, host, indices, integers, with_gaps
+from ._inputs import axes as check_axes, colour, host, indices, with_gaps
 from .style import COLORS
 
 __all__ = ["plot_trellis", "plot_marginals", "plot_alignment", "plot_digit_reading"]
@@ -144,8 +144,8 @@ def _arcs(segments, labels, width: int) -> list:
     """((first, one past last), label) of each digit arc of a reading (``PAD`` rows skipped)."""
     if segments is None and labels is None:
         return []
-    integers("segments", segments, ndim=2, last_dim=2)
-    integers("labels", labels, ndim=1)
+    check_integer_tensor("segments", segments, ndim=2, last_dim=2)
+    check_integer_tensor("labels", labels, ndim=1)
     if labels.shape[0] != segments.shape[0]:
         raise ValueError(f"labels: expected one label per segment ({segments.shape[0]}), got {describe(labels)}")
     arcs = [(tuple(arc), c) for arc, c in zip(segments.tolist(), labels.tolist()) if arc[0] != PAD]

@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import check_device, check_like, check_positive_int, check_tensor, describe
+from .._checks import check_device, check_integer_tensor, check_like, check_positive_int, check_tensor, describe
 
 __all__ = ["PAD", "Sparse", "mask_from_lengths", "check_lengths", "check_chain", "check_potentials", "check_labels",
            "chain_energy", "hamming"]
@@ -176,8 +176,7 @@ def check_labels(y, unary: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     check_tensor("unary", unary, ndim=3)
     b, n, c = unary.shape
     lengths = check_lengths(lengths, b, n, unary.device)
-    if not isinstance(y, torch.Tensor) or y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-        raise TypeError(f"y: expected an integer tensor of shape ({b}, {n}), got {describe(y)}")
+    check_integer_tensor("y", y, what=f"an integer tensor of shape ({b}, {n})")
     if tuple(y.shape) != (b, n):
         raise ValueError(f"y: expected shape ({b}, {n}) to match unary, got {describe(y)}")
     y = y.to(unary.device)
@@ -222,9 +221,7 @@ def hamming(y, y_hat, lengths=None) -> torch.Tensor:
     """The Hamming distance (Lecture 5 §3): the number of positions ``t < L_b`` where ``y`` and
     ``y_hat`` (integer (B, N)) differ; (B,) long."""
     for name, labels in (("y", y), ("y_hat", y_hat)):
-        if not isinstance(labels, torch.Tensor) or labels.is_floating_point() or labels.is_complex() \
-                or labels.dtype == torch.bool or labels.dim() != 2:
-            raise TypeError(f"{name}: expected an integer tensor of shape (B, N), got {describe(labels)}")
+        check_integer_tensor(name, labels, ndim=2, what="an integer tensor of shape (B, N)")
     if tuple(y.shape) != tuple(y_hat.shape):
         raise ValueError(f"y_hat: expected the shape of y {tuple(y.shape)}, got {describe(y_hat)}")
     b, n = y.shape

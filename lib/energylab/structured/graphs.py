@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import check_tensor, describe
+from .._checks import check_integer_tensor, check_tensor, describe
 from .chain import PAD, Sparse, check_lengths
 from .inference import free_energy, viterbi
 from .segmentation import DigitStringReader, Reading
@@ -85,9 +85,7 @@ def _check_grammar(grammar: Grammar, like: torch.Tensor) -> None:
     if not isinstance(grammar, Grammar):
         raise TypeError(f"grammar: expected a Grammar(arcs, energies, final), got {describe(grammar)}")
     arcs, energies, final = grammar
-    check_tensor("grammar.arcs", arcs, ndim=2, last_dim=3, floating=False)
-    if arcs.is_floating_point() or arcs.is_complex() or arcs.dtype == torch.bool:
-        raise TypeError(f"grammar.arcs: expected an integer tensor of (q, c, q') rows, got {describe(arcs)}")
+    check_integer_tensor("grammar.arcs", arcs, ndim=2, last_dim=3, what="an integer tensor of (q, c, q') rows")
     check_tensor("grammar.energies", energies, ndim=1)
     check_tensor("grammar.final", final, ndim=1)
     if len({tuple(arc) for arc in arcs.tolist()}) != arcs.shape[0]:

@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import check_generator, check_like, check_positive_int, check_tensor, describe
+from .._checks import check_generator, check_integer_tensor, check_like, check_positive_int, check_tensor, describe
 from .chain import PAD, check_lengths, mask_from_lengths
 from .inference import log_partition
 
@@ -80,9 +80,7 @@ class Counts(NamedTuple):
 
 
 def _check_symbols(x, v: int) -> None:
-    if not isinstance(x, torch.Tensor) or x.is_floating_point() or x.is_complex() or x.dtype == torch.bool \
-            or x.dim() != 2:
-        raise TypeError(f"x: expected an integer tensor of symbols (B, N), got {describe(x)}")
+    check_integer_tensor("x", x, ndim=2, what="an integer tensor of symbols (B, N)")
 
 
 def _check_parameters(name: str, params, kind: type) -> None:
@@ -221,8 +219,7 @@ def match_states(predicted: torch.Tensor, truth: torch.Tensor) -> list[int]:
     tag tensors of one shape (``PAD`` entries ignored) (Lecture 5 §3.1): unsupervised EM names its
     states arbitrarily.  Tries all permutations (K <= 8)."""
     for name, tags in (("predicted", predicted), ("truth", truth)):
-        if not isinstance(tags, torch.Tensor) or tags.is_floating_point() or tags.dtype == torch.bool:
-            raise TypeError(f"{name}: expected an integer tensor of tags, got {describe(tags)}")
+        check_integer_tensor(name, tags, what="an integer tensor of tags")
     if predicted.shape != truth.shape:
         raise ValueError(f"predicted: expected the shape of truth {tuple(truth.shape)}, got {describe(predicted)}")
     keep = (truth != PAD) & (predicted != PAD)
