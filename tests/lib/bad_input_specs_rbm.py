@@ -10,7 +10,7 @@ import torch
 
 from bad_input_specs import CRBM, CX, CY, D, GRBM, HID, RBM, SBN_, V, V4, XV, _g, _rbm, gen
 from bad_inputs import B, C, Dev, Dt, Exempt, F, Fn, G, I, O, P, Raw, Spec, T  # noqa: F401
-from bad_inputs import Arg
+from bad_inputs import Layers
 
 from energylab.models import crbm as crbm_mod, rbm as rbm_mod, sbn as sbn_mod
 from energylab.train import contrastive_divergence as cdiv
@@ -19,21 +19,6 @@ from energylab.train import contrastive_divergence as cdiv
 def _updated(model, _result):
     """An in-place update's outcome is the model it updated."""
     return model
-
-
-class Layers(Arg):
-    """A list of layers ``[x_0, ..., x_L]`` of (B, n_l) tensors with the model's dtype and device:
-    a string, one layer too few, and every tensor variant of each layer in turn (named
-    ``layers[l]: ...`` by the library), besides the extra ``bad`` ones."""
-
-    def variants(self):
-        layers = self.value()
-        out = [("a string", "layers", "error"), (f"{len(layers) - 1} layers", layers[:-1], "error"),
-               ("no rows", [x[:0] for x in layers], "ok")]
-        for l, x in enumerate(layers):
-            for label, bad, expect in T(x, like=True, rows=l > 0, empty=None).variants():
-                out.append((f"layers[{l}] {label}", layers[:l] + [bad] + layers[l + 1:], expect))
-        return out
 
 
 # ----- RBMs (Lecture 8) -----

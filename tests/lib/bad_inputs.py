@@ -228,6 +228,28 @@ class Dev(Arg):
         return [("an unknown device name", "no-such-device", "error"), ("a number", 2.5, "error")]
 
 
+class Layers(Arg):
+    """A list of layer tensors ``[x_0, x_1, ...]`` (the states or means of a DBM, an SBN): a wrong count, a wrong type,
+    every tensor variant of each entry in turn (``layers[l] ...``), and a batch with no rows.  ``unread``: the
+    layers whose values the call does not read (resampled or summed out before use), so no NaN/inf variant."""
+
+    def __init__(self, value, *, inf_ok=False, unread=(), **kw):
+        super().__init__(value, **kw)
+        self.inf_ok, self.unread = inf_ok, unread
+
+    def variants(self):
+        layers = list(self.value())
+        out = [("one layer too few", layers[:-1], "error"), ("one layer too many", layers + layers[-1:], "error"),
+               ("a string", "layers", "error"), ("a bare tensor", layers[0], "error")]
+        for l, x in enumerate(layers):
+            read = l not in self.unread
+            kind = T(x, like=True, rows=l > 0, empty=None, inf_ok=self.inf_ok, nan=read, inf=read)
+            out += [(f"[{l}] {label}", layers[:l] + [bad] + layers[l + 1:], expect)
+                    for label, bad, expect in kind.variants()]
+        out.append(("no rows in any layer", [x[:0] for x in layers], "ok"))
+        return out
+
+
 class Raw(Arg):
     """An argument with only the bad variants given in ``bad``."""
 
