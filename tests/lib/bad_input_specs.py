@@ -1368,6 +1368,15 @@ SPECS.update({
                                             n_steps=I(3, minimum=0), step_size=F(0.1), tol=F(0.05)),
 })
 
+# ----- shared by the parts ----------------------------------------------------------------------
+def log_z_arg(value):
+    """A given ``log Z`` (exact, or an AIS estimate; ``value`` valid, e.g. None for 'exact'): a number or a
+    0-d floating tensor with the model's dtype and device; a NaN estimate gives NaN out."""
+    return Raw(value, bad={"a string": "0.5", "True": True, "a (2,) tensor": torch.zeros(2, dtype=D),
+                           "an integer tensor": torch.tensor(1), "a float32 tensor": torch.tensor(0.5),
+                           "a tensor on another device ('meta')": torch.tensor(0.5, dtype=D, device="meta")})
+
+
 #: The specs of each part of the library (one file each, so that they can grow independently).
 import bad_input_specs_deep, bad_input_specs_misc, bad_input_specs_plots, bad_input_specs_rbm, bad_input_specs_structured  # noqa: E402,E401
 

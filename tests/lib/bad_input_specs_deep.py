@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from bad_input_specs import D, DBM_, HID, V4, _g, _trained, biases_arg, gen
+from bad_input_specs import D, DBM_, HID, V4, _g, _trained, biases_arg, gen, log_z_arg
 from bad_inputs import B, C, Dev, Dt, Exempt, F, Fn, G, I, O, P, Raw, Spec, T  # noqa: F401
 from bad_inputs import Layers
 from energylab.models import dbm as dbm_mod, dbn as dbn_mod, rbm as rbm_mod
@@ -48,13 +48,6 @@ def _dbm():
 def counts(**kw):
     """Binomial counts: values outside 0..n_trials have no binomial coefficient."""
     return T(COUNTS, like=True, bad={"a count above n_trials": COUNTS + 0.5, "a negative count": COUNTS - 0.5}, **kw)
-
-
-def log_z():
-    """A log partition function: a number or a 0-d floating tensor (an AIS estimate); NaN in, NaN out."""
-    return Raw(0.5, bad={"a string": "0.5", "True": True, "a (2,) tensor": torch.zeros(2, dtype=D),
-                         "an integer tensor": torch.tensor(1), "a float32 tensor": torch.tensor(0.5),
-                         "a tensor on another device ('meta')": torch.tensor(0.5, dtype=D, device="meta")})
 
 
 def labels(n_labels=2, rows=True, **kw):
@@ -97,7 +90,7 @@ SPECS: dict = {
                                                  l=I(1, minimum=0, maximum=2), note="layer 1 hears layers 0 and 2 only"),
     "energylab.models.dbm.DBM.bound": Spec(lambda v, log_z, means, tol, max_iters: DBM_.bound(
                                                v, log_z=log_z, means=means, tol=tol, max_iters=max_iters),
-                                           v=T(V4, like=True, empty="error"), log_z=log_z(),
+                                           v=T(V4, like=True, empty="error"), log_z=log_z_arg(0.5),
                                            means=Raw(None, bad={"a string": "mu", "one mean for two hidden layers":
                                                                 MEANS[:1],
                                                                 "a mean of the wrong width": [MEANS[0][:, :2], MEANS[1]],
@@ -215,7 +208,7 @@ SPECS: dict = {
                                             note="a labelled DBN: n is None or len(labels)"),
     "energylab.models.dbn.DBN.lower_bound": Spec(lambda v, log_z, n_samples, generator: DBN_U.lower_bound(
                                                      v, log_z=log_z, n_samples=n_samples, generator=generator),
-                                                 v=T(V4, like=True), log_z=log_z(), n_samples=I(4, none_ok=True),
+                                                 v=T(V4, like=True), log_z=log_z_arg(0.5), n_samples=I(4, none_ok=True),
                                                  generator=gen),
     "energylab.models.dbn.DBN.unroll_classifier": Spec(lambda n_classes, generator: DBN_U.unroll_classifier(
                                                            n_classes, generator=generator),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from bad_input_specs import CRBM, CX, CY, D, GRBM, HID, RBM, SBN_, V, V4, XV, _g, _rbm, gen
+from bad_input_specs import CRBM, CX, CY, D, GRBM, HID, RBM, SBN_, V, V4, XV, _g, _rbm, gen, log_z_arg
 from bad_inputs import B, C, Dev, Dt, Exempt, F, Fn, G, I, O, P, Raw, Spec, T  # noqa: F401
 from bad_inputs import Layers
 
@@ -157,12 +157,6 @@ def layers(**kw):
     return Layers(lambda: list(SBN_LAYERS), fresh=True, **kw)
 
 
-def log_z_arg():
-    """``log_z`` of an RBM prior: None (exact), a number or a 0-dimensional tensor."""
-    return Raw(None, bad={"a string": "1.5", "a (3,) tensor": torch.zeros(3, dtype=D),
-                          "a float32 tensor": torch.tensor(1.0)})
-
-
 def row_weights(**kw):
     return Raw(None, bad={"2 weights for 3 rows": torch.ones(2, dtype=D), "a (3, 1) tensor": torch.ones(3, 1, dtype=D),
                           "float32 weights": torch.ones(3), "a list": [1.0, 1.0, 1.0]}, **kw)
@@ -198,7 +192,7 @@ SPECS.update({
     "energylab.models.sbn.SigmoidBeliefNet.log_conditionals": Spec(lambda layers: SBN_.log_conditionals(layers),
                                                                    layers=layers()),
     "energylab.models.sbn.SigmoidBeliefNet.log_joint": Spec(lambda layers, log_z: SBN_P.log_joint(layers, log_z=log_z),
-                                                            layers=layers(), log_z=log_z_arg(),
+                                                            layers=layers(), log_z=log_z_arg(None),
                                                             note="with an RBM prior, so that log_z counts"),
     "energylab.models.sbn.SigmoidBeliefNet.delta_rule": Spec(lambda layers, weights: SBN_.delta_rule(
                                                                  layers, weights=weights),
@@ -214,10 +208,10 @@ SPECS.update({
                                                          l=I(1, minimum=0, maximum=1, aka=("upper",)),
                                                          upper=T(SBN_LAYERS[2], like=True)),
     "energylab.models.sbn.SigmoidBeliefNet.log_prior": Spec(lambda top, log_z: SBN_P.log_prior(top, log_z=log_z),
-                                                            top=T(SBN_LAYERS[2], like=True), log_z=log_z_arg(),
+                                                            top=T(SBN_LAYERS[2], like=True), log_z=log_z_arg(None),
                                                             note="with an RBM prior, so that log_z counts"),
     "energylab.models.sbn.SigmoidBeliefNet.posterior": Spec(lambda v, log_z: SBN_P.posterior(v, log_z=log_z),
-                                                            v=T(V4, like=True), log_z=log_z_arg()),
+                                                            v=T(V4, like=True), log_z=log_z_arg(None)),
     "energylab.models.sbn.SigmoidBeliefNet.sample_prior": Spec(lambda n, n_sweeps, generator: SBN_P.sample_prior(
                                                                    n, n_sweeps=n_sweeps, generator=generator),
                                                                n=I(3), n_sweeps=I(2), generator=gen),
@@ -253,7 +247,7 @@ SPECS.update({
     "energylab.models.sbn.HelmholtzMachine.elbo": Spec(lambda v, n_samples, log_z, generator: HM_P.elbo(
                                                            v, n_samples=n_samples, log_z=log_z, generator=generator),
                                                        v=T(V4, like=True, empty=None), n_samples=I(2, none_ok=True),
-                                                       log_z=log_z_arg(), generator=gen,
+                                                       log_z=log_z_arg(None), generator=gen,
                                                        note="with an RBM prior, so that log_z counts"),
     "energylab.models.sbn.wake_sleep_step": Spec(lambda machine, v, lr, n_sweeps, generator: _updated(
                                                      machine, sbn_mod.wake_sleep_step(machine, v, lr=lr,
